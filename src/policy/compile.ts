@@ -1,0 +1,121 @@
+/**
+ * Resolve what applies to one (operation, plan) pair from the contract model, once: the plan,
+ * the gate, and the limiters with their burst companions. Cached per operation object and
+ * model, so `decide` does no model walking on the hot path.
+ * @module
+ */
+import type { ContractModel, OperationModel, Plan, PolicyScope, RateLimitPolicy } from '../contract/model.js';
+import { limiterKeyPart } from './keys.js';
+import type { LimiterKind, LimiterSpec } from './types.js';
+
+/** One limiter of an operation on a plan: a policy, or a policy's burst companion. */
+export interface CompiledLimiter extends LimiterSpec {
+  /** `default`, or `default.burst` for the companion. */
+  name: string;
+  policy: RateLimitPolicy;
+  scope: PolicyScope;
+  windowSeconds: number;
+  /** Key part after the hash tag; the scope id follows it. */
+  keyPart: string;
+}
+
+export interface CompiledOperation {
+  plan: Plan;
+  /** Lowest plan allowed, or null when every plan may call. */
+  requiredPlan: Plan | null;
+  limiters: CompiledLimiter[];
+  specs: LimiterSpec[];
+}
+
+const ALGORITHM_KIND: Record<RateLimitPolicy['algorithm'], LimiterKind> = {
+  'fixed-window': 'fixed',
+  'sliding-window': 'sliding',
+  'token-bucket': 'gcra',
+};
+
+/**
+ * Burst semantics (fixed): a policy of limit L per window W with burst `{multiplier m, seconds d}`
+ * gets a companion `<policy>.burst`, a GCRA bucket of capacity C = floor(m·L·d/W) (at least 1)
+ * that refills evenly over d seconds (C/d ≈ m·L/W per second): "at most m× the average rate over
+ * any d seconds". Both must admit, and both are announced (RateLimit-Policy `q=C;w=d`). On the free
+ * plan (60/min, 2× for 10 s) a flood is admitted 20 at once, then refused with Retry-After 1.
+ */
+export function burstCapacity(limit: number, windowSeconds: number, multiplier: number, seconds: number): number {
+  return Math.max(1, Math.floor((multiplier * limit * seconds) / windowSeconds + 1e-9));
+}
+
+function compileLimiters(model: ContractModel, operation: OperationModel, plan: Plan): CompiledLimiter[] {
+  const out: CompiledLimiter[] = [];
+  for (const name of operation.policies) {
+    const policy = model.policies[name];
+    if (!policy) {
+      throw new Error(
+        `\`x-traceloom-rate-limit\` names unknown policy \`${name}\` on ${operation.method.toUpperCase()} ${operation.path}; ` +
+          `known: ${Object.keys(model.policies).join(', ')}`,
+      );
+    }
+    const limit = policy.limits[plan.id];
+    // null (or absent): the policy does not limit this plan, so it neither applies nor is announced.
+    if (limit === null || limit === undefined) continue;
+    const kind = ALGORITHM_KIND[policy.algorithm];
+    out.push({
+      name,
+      policy,
+      scope: policy.scope,
+      kind,
+      limit,
+      windowMs: policy.windowSeconds * 1000,
+      windowSeconds: policy.windowSeconds,
+      keyPart: limiterKeyPart(kind, name, policy.scope),
+    });
+    const burst = policy.burst?.[plan.id] ?? null;
+    if (burst) {
+      const burstName = `${name}.burst`;
+      out.push({
+        name: burstName,
+        policy,
+        scope: policy.scope,
+        kind: 'gcra',
+        limit: burstCapacity(limit, policy.windowSeconds, burst.multiplier, burst.seconds),
+        windowMs: burst.seconds * 1000,
+        windowSeconds: burst.seconds,
+        keyPart: limiterKeyPart('gcra', burstName, policy.scope),
+      });
+    }
+  }
+  return out;
+}
+
+function findPlan(model: ContractModel, id: string): Plan {
+  const plan = model.plans.find((p) => p.id === id);
+  if (!plan) throw new Error(`unknown plan \`${id}\`; known: ${model.plans.map((p) => p.id).join(', ')}`);
+  return plan;
+}
+
+interface CacheEntry {
+  model: ContractModel;
+  byPlan: Map<string, CompiledOperation>;
+}
+const cache = new WeakMap<OperationModel, CacheEntry>();
+
+/** What applies to `operation` for a tenant on `planId` (cached; throws on unknown names). */
+export function compileOperation(model: ContractModel, operation: OperationModel, planId: string): CompiledOperation {
+  let entry = cache.get(operation);
+  if (entry === undefined || entry.model !== model) {
+    entry = { model, byPlan: new Map() };
+    cache.set(operation, entry);
+  }
+  let compiled = entry.byPlan.get(planId);
+  if (compiled === undefined) {
+    const plan = findPlan(model, planId);
+    const limiters = compileLimiters(model, operation, plan);
+    compiled = {
+      plan,
+      requiredPlan: operation.plan === null ? null : findPlan(model, operation.plan),
+      limiters,
+      specs: limiters.map(({ kind, limit, windowMs }) => ({ kind, limit, windowMs })),
+    };
+    entry.byPlan.set(planId, compiled);
+  }
+  return compiled;
+}

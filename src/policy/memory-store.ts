@@ -1,0 +1,263 @@
+/**
+ * The embedded store (the default): one process, exact, synchronous under the hood, so every
+ * evaluation is trivially atomic. Mirrors the Lua script of {@link RedisStore} step for step;
+ * the shared store suite holds both to the same answers.
+ * @module
+ */
+import type { MeterName } from '../contract/model.js';
+import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
+import type { EvaluateRequest, EvaluateResult, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
+
+/** Float slack for GCRA comparisons with fractional emission intervals (ms). */
+const EPS = 1e-6;
+
+/** Fixed window: the window start and its count. The start only moves forward (clock skew). */
+class FixedCell {
+  start = -Infinity;
+  count = 0;
+  exp = 0;
+}
+
+/**
+ * Sliding window, exact log: the stamps of admitted requests in a ring buffer. Stamps are
+ * `max(now, newest stamp)`, so the log is sorted and a lagging clock never reopens it.
+ * Admits at most `limit` in any window of `windowMs` (no approximation error); memory is one
+ * 8-byte stamp per admitted request still in the window.
+ */
+class SlidingCell {
+  ring: Float64Array;
+  head = 0;
+  size = 0;
+  hw = -Infinity;
+  exp = 0;
+  constructor(capacity: number) {
+    this.ring = new Float64Array(capacity);
+  }
+  at(i: number): number {
+    const j = this.head + i;
+    return this.ring[j >= this.ring.length ? j - this.ring.length : j]!;
+  }
+  evict(edge: number): void {
+    const cap = this.ring.length;
+    while (this.size > 0 && this.ring[this.head]! <= edge) {
+      this.head = this.head + 1 === cap ? 0 : this.head + 1;
+      this.size--;
+    }
+  }
+  push(t: number, limit: number): void {
+    let cap = this.ring.length;
+    if (this.size === cap) {
+      const grown = new Float64Array(Math.max(cap * 2, Math.min(limit, 8), this.size + 1));
+      for (let i = 0; i < this.size; i++) grown[i] = this.at(i);
+      this.ring = grown;
+      this.head = 0;
+      cap = grown.length;
+    }
+    const j = this.head + this.size;
+    this.ring[j >= cap ? j - cap : j] = t;
+    this.size++;
+    this.hw = t;
+  }
+}
+
+/** GCRA bucket: theoretical arrival time and the latest clock reading seen (clock skew). */
+class GcraCell {
+  tat = -Infinity;
+  hw = -Infinity;
+  exp = 0;
+}
+
+export interface MemoryStoreOptions {
+  /** Drop expired state at most this often (ms of the request clock). Default 10 s. */
+  sweepIntervalMs?: number;
+}
+
+/** {@link PolicyStore} in process memory. Fast: no I/O, no allocation beyond the result. */
+export class MemoryStore implements PolicyStore {
+  private fixed = new Map<string, FixedCell>();
+  private sliding = new Map<string, SlidingCell>();
+  private gcra = new Map<string, GcraCell>();
+  private usage = new Map<string, { exp: number; values: Map<MeterName, number> }>();
+  private nextSweep = 0;
+  private readonly sweepIntervalMs: number;
+  // Per-call scratch (a store call is synchronous, so one buffer serves every call).
+  private scratchT = new Float64Array(8);
+  private scratchC = new Float64Array(8);
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
+  }
+
+  evaluate(req: EvaluateRequest): EvaluateResult {
+    const { now, specs, keys } = req;
+    const n = specs.length;
+    if (now >= this.nextSweep) this.sweep(now);
+    if (this.scratchT.length < n) {
+      this.scratchT = new Float64Array(n * 2);
+      this.scratchC = new Float64Array(n * 2);
+    }
+    const T = this.scratchT; // per limiter: its effective time (window start for fixed)
+    const C = this.scratchC; // per limiter: count before this request (fixed/sliding) or TAT (gcra)
+    let allowed = true;
+
+    // Phase 1: check every limiter without consuming.
+    for (let i = 0; i < n; i++) {
+      const spec = specs[i]!;
+      const key = keys[i]!;
+      if (spec.kind === 'sliding') {
+        const cell = this.sliding.get(key);
+        const t = cell !== undefined && cell.hw > now ? cell.hw : now;
+        let count = 0;
+        if (cell !== undefined) {
+          cell.evict(t - spec.windowMs);
+          count = cell.size;
+        }
+        T[i] = t;
+        C[i] = count;
+        if (count >= spec.limit) allowed = false;
+      } else if (spec.kind === 'fixed') {
+        const cell = this.fixed.get(key);
+        let start = Math.floor(now / spec.windowMs) * spec.windowMs;
+        let count = 0;
+        if (cell !== undefined) {
+          if (cell.start > start) start = cell.start; // a lagging clock joins the newer window
+          if (cell.start === start) count = cell.count;
+        }
+        T[i] = start;
+        C[i] = count;
+        if (count >= spec.limit) allowed = false;
+      } else {
+        const cell = this.gcra.get(key);
+        const t = cell !== undefined && cell.hw > now ? cell.hw : now;
+        const tat = cell !== undefined && cell.tat > t ? cell.tat : t;
+        T[i] = t;
+        C[i] = tat;
+        if (tat + spec.windowMs / spec.limit - t > spec.windowMs + EPS) allowed = false;
+      }
+    }
+
+    // Phase 2: consume all (only if all admit), and report each limiter's state.
+    const consume = allowed && req.consume;
+    const limiters: LimiterResult[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const spec = specs[i]!;
+      const key = keys[i]!;
+      const t = T[i]!;
+      if (spec.kind === 'sliding') {
+        let cell = this.sliding.get(key);
+        const count = C[i]!;
+        if (consume) {
+          if (cell === undefined) {
+            cell = new SlidingCell(Math.min(spec.limit, 8));
+            this.sliding.set(key, cell);
+          }
+          cell.push(t, spec.limit);
+          cell.exp = t + spec.windowMs;
+        }
+        const after = consume ? count + 1 : count;
+        limiters[i] = {
+          admitted: count < spec.limit,
+          remaining: Math.max(0, spec.limit - after),
+          // the entry whose expiry brings the count below the limit (or frees a unit)
+          resetAt: after === 0 ? Math.ceil(t) : Math.ceil(cell!.at(Math.max(0, after - spec.limit)) + spec.windowMs),
+        };
+      } else if (spec.kind === 'fixed') {
+        const count = C[i]!;
+        if (consume) {
+          let cell = this.fixed.get(key);
+          if (cell === undefined) {
+            cell = new FixedCell();
+            this.fixed.set(key, cell);
+          }
+          cell.start = t;
+          cell.count = count + 1;
+          cell.exp = t + spec.windowMs;
+        }
+        const after = consume ? count + 1 : count;
+        limiters[i] = { admitted: count < spec.limit, remaining: Math.max(0, spec.limit - after), resetAt: Math.ceil(t + spec.windowMs) };
+      } else {
+        limiters[i] = this.gcraResult(spec, key, t, C[i]!, consume);
+      }
+    }
+
+    let usage: number[] = EMPTY;
+    if (req.usageKey !== null && req.meters.length > 0) {
+      const values = this.usage.get(req.usageKey)?.values;
+      usage = req.meters.map((m) => values?.get(m) ?? 0);
+    }
+    return { allowed, limiters, usage };
+  }
+
+  private gcraResult(spec: LimiterSpec, key: string, t: number, tat: number, consume: boolean): LimiterResult {
+    const tau = spec.windowMs;
+    const interval = tau / spec.limit;
+    const admitted = tat + interval - t <= tau + EPS;
+    let after = tat;
+    if (consume) {
+      after = tat + interval;
+      let cell = this.gcra.get(key);
+      if (cell === undefined) {
+        cell = new GcraCell();
+        this.gcra.set(key, cell);
+      }
+      cell.tat = after;
+      cell.hw = t;
+      cell.exp = after;
+    }
+    const remaining = Math.min(spec.limit, Math.max(0, Math.floor((tau - (after - t)) / interval + EPS)));
+    // the next whole token (for a refused bucket: exactly when it admits again)
+    const resetAt = remaining >= spec.limit ? t : after - tau + (remaining + 1) * interval;
+    return { admitted, remaining, resetAt: Math.ceil(resetAt - EPS) };
+  }
+
+  private sweep(now: number): void {
+    this.nextSweep = now + this.sweepIntervalMs;
+    for (const map of [this.fixed, this.sliding, this.gcra, this.usage] as Map<string, { exp: number }>[]) {
+      for (const [key, cell] of map) if (cell.exp <= now) map.delete(key);
+    }
+  }
+
+  private usageValues(tenantId: string, nowMs: number): Map<MeterName, number> {
+    const key = usageKey(tenantId, nowMs);
+    let entry = this.usage.get(key);
+    if (entry === undefined) {
+      entry = { exp: monthOf(nowMs).end + USAGE_RETENTION_MS, values: new Map() };
+      this.usage.set(key, entry);
+    }
+    return entry.values;
+  }
+
+  async recordUsage(tenantId: string, deltas: Readonly<Record<MeterName, number>>, nowMs: number): Promise<Record<MeterName, number>> {
+    const values = this.usageValues(tenantId, nowMs);
+    const out: Record<MeterName, number> = {};
+    for (const [meter, delta] of Object.entries(deltas)) {
+      const total = (values.get(meter) ?? 0) + delta;
+      values.set(meter, total);
+      out[meter] = total;
+    }
+    return out;
+  }
+
+  async getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Promise<Record<MeterName, number>> {
+    const values = this.usage.get(usageKey(tenantId, nowMs))?.values;
+    return Object.fromEntries(meters.map((m) => [m, values?.get(m) ?? 0]));
+  }
+
+  async setUsage(tenantId: string, values: Readonly<Record<MeterName, number>>, nowMs: number): Promise<void> {
+    const target = this.usageValues(tenantId, nowMs);
+    for (const [meter, value] of Object.entries(values)) target.set(meter, value);
+  }
+
+  async reset(): Promise<void> {
+    this.fixed.clear();
+    this.sliding.clear();
+    this.gcra.clear();
+    this.usage.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+}
+
+const EMPTY: number[] = [];
