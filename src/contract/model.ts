@@ -77,6 +77,8 @@ export interface QuotaRule {
   count: 'per_request' | 'per_item';
   /** Dotted path into the JSON body, e.g. `traces` or `spans` or `traces[].spans`. */
   items?: string;
+  /** With `per_item`: count distinct values of this member instead of items (OTLP spans → traces). */
+  distinct?: string;
 }
 
 export interface OperationModel {
