@@ -36,9 +36,12 @@ const ALGORITHM_KIND: Record<RateLimitPolicy['algorithm'], LimiterKind> = {
 /**
  * Burst semantics (fixed): a policy of limit L per window W with burst `{multiplier m, seconds d}`
  * gets a companion `<policy>.burst`, a GCRA bucket of capacity C = floor(m·L·d/W) (at least 1)
- * that refills evenly over d seconds (C/d ≈ m·L/W per second): "at most m× the average rate over
- * any d seconds". Both must admit, and both are announced (RateLimit-Policy `q=C;w=d`). On the free
- * plan (60/min, 2× for 10 s) a flood is admitted 20 at once, then refused with Retry-After 1.
+ * that refills evenly over d seconds (C/d ≈ m·L/W per second): a client may go m× its average
+ * rate, and start with C requests at once. Precisely: at most C at one instant, at most C + C·s/d
+ * in any s seconds (so ≤ 2C in any d seconds), sustained ≤ C/d per second; the policy itself
+ * still caps L per W. Both must admit, and both are announced (RateLimit-Policy `q=C;w=d`). On
+ * the free plan (60/min, 2× for 10 s) a flood is admitted 20 at once, then refused with
+ * Retry-After 1, then one every 500 ms until 60 in the minute.
  */
 export function burstCapacity(limit: number, windowSeconds: number, multiplier: number, seconds: number): number {
   return Math.max(1, Math.floor((multiplier * limit * seconds) / windowSeconds + 1e-9));

@@ -76,7 +76,7 @@ export interface Decision {
   retryAfter: number | null;
   /** Members for {@link problem} when refused, null when allowed. */
   problem: ProblemMembers | null;
-  /** True when the store failed and `failMode: open` admitted the request blind. */
+  /** The store failed: with `failMode: open` the request was admitted blind (no `perPolicy`), with `closed` refused with 503. */
   degraded: boolean;
   /** The clock reading the decision was made at (ms). */
   now: number;

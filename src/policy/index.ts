@@ -1,0 +1,23 @@
+/**
+ * The policy stage (DESIGN §4): plan gates, caps, rate limits with bursts, monthly quotas;
+ * headers and problems rendered from its Decision; memory and Redis stores.
+ *
+ * Read top to bottom: `decide` → `rateLimitHeaders` + `problem` → stores → overrides.
+ * Everything except `RedisStore` is free of Node-only APIs.
+ * @module
+ */
+export { decide } from './decide.js';
+export type { Clock, Decision, DecideOptions, FailMode, PolicyState, PolicyStore, ProblemMembers, RequestFacts } from './types.js';
+export { rateLimitHeaders, RATE_LIMIT_HEADER_NAMES } from './headers.js';
+export { problem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemOptions } from './problem.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+export {
+  applyOverrides,
+  overridesFromEnv,
+  parsePolicyOption,
+  parseLimitWindow,
+  type PolicyOverride,
+  type PolicyOverrides,
+  type PolicyScale,
+} from './overrides.js';

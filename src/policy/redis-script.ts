@@ -1,0 +1,140 @@
+/**
+ * The Lua script behind {@link RedisStore}: one script, one round trip per decision. It mirrors
+ * MemoryStore.evaluate step for step (phase 1 checks every limiter, phase 2 consumes all or
+ * none and reports), with time passed in by the caller (never Redis TIME) so an injected clock
+ * and the mock's time travel work. Keys are physically expired `ttl slack` after they stop
+ * mattering on the caller's clock; expiry is garbage collection only, correctness never relies
+ * on it.
+ *
+ * KEYS: limiter keys 1..n, then the usage hash when m > 0 (all share one hash tag).
+ * ARGV: now, consume (1/0), n, m, slackMs, then per limiter: kind (f|s|g), limit, windowMs,
+ *       then the m meter names.
+ * Reply: allowed, then per limiter: admitted, remaining, resetAt (ms, ceil), then m usage values.
+ * @module
+ */
+export const EVALUATE_LUA = `
+local now = tonumber(ARGV[1])
+local consume = ARGV[2] == '1'
+local n = tonumber(ARGV[3])
+local m = tonumber(ARGV[4])
+local slack = tonumber(ARGV[5])
+local EPS = 1e-6
+local kind, limit, win, eff, cnt = {}, {}, {}, {}, {}
+local allowed = true
+local a = 6
+for i = 1, n do
+  local k, L, W = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 3
+  kind[i], limit[i], win[i] = k, L, W
+  local key = KEYS[i]
+  if k == 's' then
+    -- exact log, sorted because stamps are max(now, newest stamp)
+    local t = now
+    local last = redis.call('LINDEX', key, -1)
+    if last then
+      last = tonumber(last)
+      if last > t then t = last end
+    end
+    local count = redis.call('LLEN', key)
+    local edge = t - W
+    while count > 0 and tonumber(redis.call('LINDEX', key, 0)) <= edge do
+      redis.call('LPOP', key)
+      count = count - 1
+    end
+    eff[i], cnt[i] = t, count
+    if count >= L then allowed = false end
+  elseif k == 'f' then
+    local v = redis.call('HMGET', key, 's', 'c')
+    local start = math.floor(now / W) * W
+    local count = 0
+    local s = tonumber(v[1])
+    if s then
+      if s > start then start = s end
+      if s == start then count = tonumber(v[2]) end
+    end
+    eff[i], cnt[i] = start, count
+    if count >= L then allowed = false end
+  else
+    local v = redis.call('HMGET', key, 'tat', 'hw')
+    local t = now
+    local hw = tonumber(v[2])
+    if hw and hw > t then t = hw end
+    local tat = tonumber(v[1])
+    if not tat or tat < t then tat = t end
+    eff[i], cnt[i] = t, tat
+    if tat + W / L - t > W + EPS then allowed = false end
+  end
+end
+
+local cons = allowed and consume
+local out = { allowed and 1 or 0 }
+for i = 1, n do
+  local key, k, L, W, t, c = KEYS[i], kind[i], limit[i], win[i], eff[i], cnt[i]
+  if k == 's' then
+    local after = c
+    if cons then
+      redis.call('RPUSH', key, t)
+      redis.call('PEXPIRE', key, math.ceil(t + W - now) + slack)
+      after = c + 1
+    end
+    local reset = t
+    if after > 0 then
+      local idx = after - L
+      if idx < 0 then idx = 0 end
+      reset = tonumber(redis.call('LINDEX', key, idx)) + W
+    end
+    local rem = L - after
+    if rem < 0 then rem = 0 end
+    out[#out + 1] = c < L and 1 or 0
+    out[#out + 1] = rem
+    out[#out + 1] = math.ceil(reset)
+  elseif k == 'f' then
+    local after = c
+    if cons then
+      redis.call('HSET', key, 's', t, 'c', c + 1)
+      redis.call('PEXPIRE', key, math.ceil(t + W - now) + slack)
+      after = c + 1
+    end
+    local rem = L - after
+    if rem < 0 then rem = 0 end
+    out[#out + 1] = c < L and 1 or 0
+    out[#out + 1] = rem
+    out[#out + 1] = math.ceil(t + W)
+  else
+    local interval = W / L
+    local admitted = c + interval - t <= W + EPS
+    local after = c
+    if cons then
+      after = c + interval
+      redis.call('HSET', key, 'tat', after, 'hw', t)
+      redis.call('PEXPIRE', key, math.ceil(after - now) + slack)
+    end
+    local rem = math.floor((W - (after - t)) / interval + EPS)
+    if rem < 0 then rem = 0 end
+    if rem > L then rem = L end
+    local reset = t
+    if rem < L then reset = after - W + (rem + 1) * interval end
+    out[#out + 1] = admitted and 1 or 0
+    out[#out + 1] = rem
+    out[#out + 1] = math.ceil(reset - EPS)
+  end
+end
+
+if m > 0 then
+  local names = {}
+  for j = 1, m do names[j] = ARGV[a + j - 1] end
+  local vals = redis.call('HMGET', KEYS[n + 1], unpack(names))
+  for j = 1, m do out[#out + 1] = tonumber(vals[j]) or 0 end
+end
+return out
+`;
+
+/** Add usage deltas: KEYS[1] usage hash; ARGV ttlMs, then meter/delta pairs. Reply: new totals. */
+export const RECORD_USAGE_LUA = `
+local out = {}
+for j = 2, #ARGV, 2 do
+  out[#out + 1] = redis.call('HINCRBY', KEYS[1], ARGV[j], ARGV[j + 1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return out
+`;

@@ -1,0 +1,142 @@
+/**
+ * The shared store: a real Redis through ioredis. One Lua script and one round trip per
+ * decision (EVALSHA; on NOSCRIPT, e.g. after a Redis restart, ioredis resends it as EVAL, which
+ * loads it again). Never hangs and never crashes the process: no offline queue (commands fail
+ * at once while disconnected), a bounded command timeout, no retries of in-flight commands,
+ * and reconnection in the background, so the engine recovers by itself when Redis returns.
+ * @module
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { MeterName } from '../contract/model.js';
+import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
+import { EVALUATE_LUA, RECORD_USAGE_LUA } from './redis-script.js';
+import type { EvaluateRequest, EvaluateResult, LimiterResult, PolicyStore } from './types.js';
+
+export interface RedisStoreOptions {
+  /** `redis://host:port/db`; ignored when `client` is given. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Namespace prepended to every key (before the hash tag). Default `tl:`. */
+  prefix?: string;
+  /** A command not answered in this time fails (and the decision follows `failMode`). Default 1000. */
+  commandTimeoutMs?: number;
+  /** Give up one connection attempt after this long. Default 1000. */
+  connectTimeoutMs?: number;
+  /** Upper bound of the reconnect backoff. Default 1000. */
+  maxReconnectDelayMs?: number;
+  /** Keep keys this long after they stop mattering on the request clock (time travel, skew). Default 60 s. */
+  ttlSlackMs?: number;
+  /** Extra ioredis options (merged last). */
+  redis?: RedisOptions;
+}
+
+const KIND_ARG = { fixed: 'f', sliding: 's', gcra: 'g' } as const;
+
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+
+/** {@link PolicyStore} on Redis (standalone; keys are hash-tagged so Cluster works too). */
+export class RedisStore implements PolicyStore {
+  readonly client: Redis;
+  private readonly prefix: string;
+  private readonly slack: number;
+  private readonly evalScript: ScriptFn;
+  private readonly usageScript: ScriptFn;
+
+  constructor(options: RedisStoreOptions = {}) {
+    const maxDelay = options.maxReconnectDelayMs ?? 1000;
+    const redisOptions: RedisOptions = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      connectTimeout: options.connectTimeoutMs ?? 1000,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+      enableAutoPipelining: true,
+      ...options.redis,
+    };
+    this.client = new Redis(options.url ?? 'redis://127.0.0.1:6379', redisOptions);
+    // Without a listener ioredis would re-emit connection errors as uncaught exceptions.
+    this.client.on('error', () => {});
+    this.prefix = options.prefix ?? 'tl:';
+    this.slack = options.ttlSlackMs ?? 60_000;
+    this.client.defineCommand('tlEvaluate', { lua: EVALUATE_LUA });
+    this.client.defineCommand('tlRecordUsage', { lua: RECORD_USAGE_LUA, numberOfKeys: 1 });
+    const commands = this.client as unknown as Record<string, ScriptFn>;
+    this.evalScript = commands['tlEvaluate']!.bind(this.client);
+    this.usageScript = commands['tlRecordUsage']!.bind(this.client);
+  }
+
+  /** Resolves true once connected, false if not within `timeoutMs` (the store still retries). */
+  ready(timeoutMs = 2000): Promise<boolean> {
+    if (this.client.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.on('ready', onReady);
+    });
+  }
+
+  async evaluate(req: EvaluateRequest): Promise<EvaluateResult> {
+    const { specs, keys, meters } = req;
+    const n = specs.length;
+    const m = req.usageKey !== null ? meters.length : 0;
+    const args: (string | number)[] = [n + (m > 0 ? 1 : 0)];
+    for (let i = 0; i < n; i++) args.push(this.prefix + keys[i]);
+    if (m > 0) args.push(this.prefix + req.usageKey);
+    args.push(req.now, req.consume ? 1 : 0, n, m, this.slack);
+    for (let i = 0; i < n; i++) {
+      const s = specs[i]!;
+      args.push(KIND_ARG[s.kind], s.limit, s.windowMs);
+    }
+    for (let j = 0; j < m; j++) args.push(meters[j]!);
+    const reply = (await this.evalScript(...args)) as number[];
+    const limiters: LimiterResult[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      limiters[i] = { admitted: reply[1 + 3 * i] === 1, remaining: reply[2 + 3 * i]!, resetAt: reply[3 + 3 * i]! };
+    }
+    return { allowed: reply[0] === 1, limiters, usage: m > 0 ? reply.slice(1 + 3 * n) : [] };
+  }
+
+  async recordUsage(tenantId: string, deltas: Readonly<Record<MeterName, number>>, nowMs: number): Promise<Record<MeterName, number>> {
+    const entries = Object.entries(deltas);
+    if (entries.length === 0) return {};
+    const ttl = monthOf(nowMs).end + USAGE_RETENTION_MS - nowMs;
+    const reply = (await this.usageScript(this.prefix + usageKey(tenantId, nowMs), ttl, ...entries.flat())) as number[];
+    return Object.fromEntries(entries.map(([meter], i) => [meter, reply[i]!]));
+  }
+
+  async getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Promise<Record<MeterName, number>> {
+    if (meters.length === 0) return {};
+    const values = await this.client.hmget(this.prefix + usageKey(tenantId, nowMs), ...meters);
+    return Object.fromEntries(meters.map((meter, i) => [meter, Number(values[i] ?? 0)]));
+  }
+
+  async setUsage(tenantId: string, values: Readonly<Record<MeterName, number>>, nowMs: number): Promise<void> {
+    const entries = Object.entries(values);
+    if (entries.length === 0) return;
+    const key = this.prefix + usageKey(tenantId, nowMs);
+    await this.client
+      .multi()
+      .hset(key, Object.fromEntries(entries))
+      .pexpire(key, monthOf(nowMs).end + USAGE_RETENTION_MS - nowMs)
+      .exec();
+  }
+
+  /** Delete every key under the prefix (SCAN + UNLINK; on Cluster, run per master). */
+  async reset(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await this.client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
