@@ -35,6 +35,10 @@ export interface RedisServer {
   start(): Promise<void>;
   /** Kill it (SIGKILL: an abrupt outage) and wait for the process to exit. */
   stop(): Promise<void>;
+  /** Freeze it (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Thaw it (SIGCONT). */
+  resume(): void;
   /** Stop it and remove its temp dir. */
   dispose(): Promise<void>;
 }
@@ -86,6 +90,8 @@ export async function startRedisServer(binary = findRedisServer()): Promise<Redi
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

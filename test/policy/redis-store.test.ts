@@ -1,0 +1,146 @@
+/**
+ * RedisStore against a real redis-server on a free loopback port: the shared store suite, then
+ * what only a networked store can get wrong (one round trip, hash tags, outages).
+ * Without the binary the suite is skipped loudly; under CI (process.env.CI) it fails instead.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
+import { decide, rateLimitHeaders, RedisStore, type RedisStoreOptions } from '../../src/policy/index.js';
+import { buildModel, facts, freshTenant, testClock } from './fixtures.js';
+import { storeSuite } from './store-suite.js';
+
+const binary = findRedisServer();
+
+if (!binary) {
+  const message = 'redis-server not found on PATH: the Redis store suite did NOT run (Debian: apt-get install -y redis-server)';
+  if (process.env['CI']) {
+    it('has redis-server installed (required under CI)', () => {
+      throw new Error(message);
+    });
+  } else {
+    console.warn(`\n⚠️  SKIPPED: ${message}\n`);
+    it.skip(`RedisStore suites (${message})`, () => {});
+  }
+} else {
+  let server: RedisServer;
+  const opened: RedisStore[] = [];
+  /** Short timeouts so outage tests take milliseconds, not seconds. */
+  const open = async (options: RedisStoreOptions = {}) => {
+    const store = new RedisStore({ url: server.url, commandTimeoutMs: 500, maxReconnectDelayMs: 100, ...options });
+    opened.push(store);
+    await store.ready();
+    return store;
+  };
+
+  beforeAll(async () => {
+    server = await startRedisServer(binary);
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    await server?.dispose();
+  });
+
+  storeSuite('RedisStore', async () => ({ open: () => open(), close: async () => {} }));
+
+  describe('RedisStore on the wire', () => {
+    const model = buildModel();
+
+    it('makes exactly one round trip (one EVALSHA) per decision, with three limiters and a quota read', async () => {
+      const store = await open();
+      const admin = await open();
+      const clock = testClock();
+      const f = facts(model, 'listAuditEvents', { tenantId: freshTenant('rt'), plan: 'team', meters: { traces: 1 } });
+      await decide(f, model, store, clock); // loads the script on this connection
+      // MONITOR reports every command a client sends; commands run inside the script come with source `lua`
+      const monitor = await admin.client.monitor();
+      const seen: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua') seen.push(args[0]!.toLowerCase());
+      });
+      for (let i = 0; i < 25; i++) await decide(f, model, store, clock);
+      await store.client.ping(); // a marker: once MONITOR shows it, it has shown everything before it
+      await expect.poll(() => seen.at(-1)).toBe('ping');
+      monitor.disconnect();
+      expect(seen).toEqual([...Array.from({ length: 25 }, () => 'evalsha'), 'ping']);
+    });
+
+    it('keeps every key of one request in one Cluster slot (`tl:{t:<tenant>}:…`)', async () => {
+      const store = await open();
+      const tenantId = freshTenant('slot');
+      const f = facts(model, 'listAuditEvents', { tenantId, plan: 'team' });
+      await decide(f, model, store, testClock());
+      await store.recordUsage(tenantId, { traces: 3 }, testClock().now());
+      const keys = (await store.client.keys(`tl:{t:${tenantId}}:*`)).sort();
+      expect(keys).toEqual([
+        `tl:{t:${tenantId}}:rl:g:default.burst:k:key_1`,
+        `tl:{t:${tenantId}}:rl:s:audit:t`,
+        `tl:{t:${tenantId}}:rl:s:default:k:key_1`,
+        `tl:{t:${tenantId}}:use:2026-03`,
+      ]);
+      const slots = await Promise.all(keys.map((k) => store.client.call('CLUSTER', 'KEYSLOT', k).catch(() => null)));
+      // CLUSTER KEYSLOT works on a standalone server too (Redis ≥ 3); when it does, one slot
+      if (slots.every((s) => s !== null)) expect(new Set(slots).size).toBe(1);
+    });
+
+    it('reloads the script by itself after SCRIPT FLUSH (EVALSHA falls back on NOSCRIPT)', async () => {
+      const store = await open();
+      const f = facts(model, 'ingestTrace', { tenantId: freshTenant('flush') });
+      const clock = testClock();
+      expect((await decide(f, model, store, clock)).allowed).toBe(true);
+      await store.client.script('FLUSH');
+      const d = await decide(f, model, store, clock);
+      expect(d).toMatchObject({ allowed: true, degraded: false });
+    });
+
+    it('survives Redis being killed mid-run: fail-open admits and marks degraded, fail-closed answers 503 + Retry-After; both recover', async () => {
+      const openStore = await open();
+      const closedStore = await open();
+      const clock = testClock();
+      const f = facts(model, 'ingestTrace', { tenantId: freshTenant('kill'), plan: 'free' });
+      const before = await decide(f, model, openStore, clock);
+      expect(before).toMatchObject({ allowed: true, degraded: false });
+
+      await server.stop();
+      const t0 = Date.now();
+      const [degraded, unavailable] = await Promise.all([
+        decide(f, model, openStore, clock, { failMode: 'open' }),
+        decide(f, model, closedStore, clock, { failMode: 'closed', failRetryAfterSeconds: 2 }),
+      ]);
+      expect(Date.now() - t0).toBeLessThan(1000); // never hangs
+      expect(degraded).toMatchObject({ allowed: true, degraded: true, perPolicy: [] });
+      expect(unavailable).toMatchObject({ allowed: false, status: 503, code: 'service_unavailable', retryAfter: 2 });
+      expect(unavailable.problem).toMatchObject({ retry_after_seconds: 2 });
+      expect(rateLimitHeaders(unavailable)).toEqual({ 'Retry-After': '2' });
+      // many decisions while down: all answered, none throws
+      const during = await Promise.all(Array.from({ length: 50 }, () => decide(f, model, openStore, clock)));
+      expect(during.every((d) => d.allowed && d.degraded)).toBe(true);
+
+      await server.start();
+      expect(await openStore.ready(5000)).toBe(true);
+      expect(await closedStore.ready(5000)).toBe(true);
+      const after = await decide(f, model, openStore, clock, { failMode: 'open' });
+      const afterClosed = await decide(f, model, closedStore, clock, { failMode: 'closed' });
+      expect(after).toMatchObject({ allowed: true, degraded: false });
+      expect(afterClosed).toMatchObject({ allowed: true, degraded: false });
+      // the restarted server is empty (no persistence): counting starts again
+      expect(after.perPolicy.find((p) => p.name === 'default.burst')?.remaining).toBe(19);
+    });
+
+    it('fails fast (command timeout) when Redis stops answering, and recovers when it resumes', async () => {
+      const store = await open({ commandTimeoutMs: 200 });
+      const f = facts(model, 'ingestTrace', { tenantId: freshTenant('stall') });
+      const clock = testClock();
+      server.pause(); // SIGSTOP: the socket stays open, nothing answers
+      try {
+        const t0 = Date.now();
+        const d = await decide(f, model, store, clock, { failMode: 'closed' });
+        expect(Date.now() - t0).toBeLessThan(800);
+        expect(d.status).toBe(503);
+      } finally {
+        server.resume();
+      }
+      await store.ready(5000);
+      expect((await decide(f, model, store, clock, { failMode: 'closed' })).allowed).toBe(true);
+    });
+  });
+}
