@@ -1,0 +1,114 @@
+/**
+ * Step 4: who is calling (DESIGN §3.2). API keys (`Authorization: Bearer tl_…` or `x-api-key`)
+ * are looked up by their SHA-256 digest, so no secret is ever compared character by character;
+ * session JWTs are HS256 with `alg` pinned and `exp` enforced (RFC 8725 §3.1), verified by jose.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { errors as joseErrors, jwtVerify } from 'jose';
+
+/** The authenticated caller. Sessions have every scope. */
+export interface Principal {
+  kind: 'api_key' | 'session';
+  tenantId: string;
+  /** The API key id, or `ses_<subject>` for a session (the `api_key` scope of policies). */
+  keyId: string;
+  scopes: string[];
+  /** The project an API key is bound to; null for sessions. */
+  projectId: string | null;
+}
+
+/** An API key as the directory knows it. */
+export interface KeyRecord {
+  id: string;
+  tenantId: string;
+  scopes: string[];
+  projectId: string | null;
+  revoked: boolean;
+}
+
+/** Where credentials are looked up: the mock's fixtures and state, or the server's `keys`. */
+export interface Directory {
+  /** The key whose secret has this SHA-256 hex digest, or null. */
+  keyByDigest(digest: string): KeyRecord | null;
+  /** Whether the tenant exists (a session's `tenant_id` claim must name one). */
+  hasTenant(tenantId: string): boolean;
+}
+
+export interface AuthOptions {
+  directory: Directory;
+  /** HS256 secret for session JWTs; sessions are refused without one. */
+  jwtSecret?: Uint8Array | null;
+  /** Current time in ms (the mock's clock), for `exp`. */
+  now: () => number;
+}
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; code: 'missing_credentials' | 'invalid_api_key' | 'expired_token'; detail: string };
+
+/** SHA-256 hex digest of an API key secret: the only form in which keys are compared. */
+export function digestOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** The credential a request carries, if any. */
+export function credentialOf(headers: IncomingHttpHeaders): string | null {
+  const authz = headers.authorization;
+  if (typeof authz === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
+    return m ? m[1]! : authz.trim() || null;
+  }
+  const key = headers['x-api-key'];
+  return typeof key === 'string' && key.trim() ? key.trim() : null;
+}
+
+/** Authenticates a request's headers. */
+export async function authenticate(headers: IncomingHttpHeaders, options: AuthOptions): Promise<AuthResult> {
+  const credential = credentialOf(headers);
+  if (!credential) {
+    return { ok: false, code: 'missing_credentials', detail: 'Send an API key as `Authorization: Bearer tl_…` or `x-api-key: tl_…`, or a session token.' };
+  }
+  if (credential.startsWith('tl_')) {
+    const key = options.directory.keyByDigest(digestOf(credential));
+    if (!key) return { ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' };
+    if (key.revoked) return { ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' };
+    return { ok: true, principal: { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId } };
+  }
+  if (credential.split('.').length === 3 && options.jwtSecret) {
+    try {
+      const { payload } = await jwtVerify(credential, options.jwtSecret, {
+        algorithms: ['HS256'],
+        currentDate: new Date(options.now()),
+        requiredClaims: ['exp', 'sub', 'tenant_id'],
+      });
+      const tenantId = String(payload.tenant_id);
+      if (!options.directory.hasTenant(tenantId)) return { ok: false, code: 'invalid_api_key', detail: 'The session names an unknown tenant.' };
+      return { ok: true, principal: { kind: 'session', tenantId, keyId: `ses_${String(payload.sub)}`, scopes: ['ingest', 'read', 'write', 'admin'], projectId: null } };
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        return { ok: false, code: 'expired_token', detail: `The session token expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}; sign in again.` };
+      }
+      return { ok: false, code: 'invalid_api_key', detail: 'The session token is not valid (signature, algorithm or claims).' };
+    }
+  }
+  return { ok: false, code: 'invalid_api_key', detail: 'The credential is neither an API key (`tl_…`) nor a session token.' };
+}
+
+/**
+ * Step 5: scopes. An API key needs every scope of one of the operation's ApiKey requirements;
+ * a session passes where the operation accepts sessions. Returns the refusal, or null.
+ */
+export function checkScopes(principal: Principal, security: Record<string, string[]>[]): { code: 'insufficient_scope' | 'forbidden'; detail: string } | null {
+  if (security.length === 0) return null;
+  if (principal.kind === 'session') {
+    return security.some((req) => 'Session' in req) ? null : { code: 'forbidden', detail: 'Sessions cannot call this operation; use an API key.' };
+  }
+  const needs = security.filter((req) => 'ApiKey' in req || 'ApiKeyHeader' in req).map((req) => req.ApiKey ?? req.ApiKeyHeader ?? []);
+  if (needs.length === 0) return { code: 'forbidden', detail: 'API keys cannot call this operation; use a session.' };
+  if (needs.some((scopes) => scopes.every((s) => principal.scopes.includes(s)))) return null;
+  const wanted = [...new Set(needs.flat())];
+  return { code: 'insufficient_scope', detail: `This operation needs the \`${wanted.join('` or `')}\` scope; the key has \`${principal.scopes.join('`, `') || 'none'}\`.` };
+}
+
+/** Query parameters that look like credentials: refused, never read (DESIGN §3.2). */
+export const CREDENTIAL_QUERY = /^(api[_-]?key|apikey|key|token|access[_-]?token|authorization)$/i;

@@ -1,0 +1,81 @@
+/**
+ * Step 3: the body. Size is checked against the operation's `x-traceloom-max-body` before the
+ * body is read whole (Content-Length first, then while streaming); then media type and JSON.
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Why a body was refused; the pipeline turns it into a problem. */
+export type BodyFault =
+  | { code: 'payload_too_large'; limit: number }
+  | { code: 'unsupported_media_type'; detail: string }
+  | { code: 'malformed_json'; detail: string };
+
+export type BodyResult = { ok: true; raw: Buffer; json: unknown; mediaType: string | null } | { ok: false; fault: BodyFault };
+
+/** Reads up to `limit` bytes; resolves `null` as soon as the body is known to be larger. */
+export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume(); // drain without buffering so the connection can answer
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) => {
+      if (!done) reject(err);
+    });
+  });
+}
+
+/** The media type of a Content-Type value, lower-cased, without parameters. */
+export function mediaTypeOf(header: string | undefined): string | null {
+  if (!header) return null;
+  return header.split(';', 1)[0]!.trim().toLowerCase() || null;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads and parses a request body for an operation that accepts `accepted` media types. */
+export async function readBody(req: IncomingMessage, limit: number, accepted: string[]): Promise<BodyResult> {
+  const mediaType = mediaTypeOf(req.headers['content-type']);
+  const raw = await readLimited(req, limit);
+  if (raw === null) return { ok: false, fault: { code: 'payload_too_large', limit } };
+  if (raw.length === 0 && mediaType === null) return { ok: true, raw, json: undefined, mediaType };
+  if (mediaType === null || !accepted.includes(mediaType)) {
+    return {
+      ok: false,
+      fault: { code: 'unsupported_media_type', detail: `Content-Type ${mediaType ?? '(none)'} is not accepted here; send ${accepted.join(' or ')}.` },
+    };
+  }
+  if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) return { ok: true, raw, json: undefined, mediaType };
+  let text: string;
+  try {
+    text = decoder.decode(raw);
+  } catch {
+    return { ok: false, fault: { code: 'malformed_json', detail: 'The body is not valid UTF-8.' } };
+  }
+  try {
+    return { ok: true, raw, json: JSON.parse(text), mediaType };
+  } catch (err) {
+    const message = (err as Error).message.replace(/^JSON\.parse: /, '');
+    return { ok: false, fault: { code: 'malformed_json', detail: `The body is not valid JSON: ${message}.` } };
+  }
+}

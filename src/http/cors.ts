@@ -1,0 +1,51 @@
+/**
+ * Step 2: CORS. Reflects an allowed origin and lists every header a UI needs to read, by name:
+ * a `*` in Access-Control-Expose-Headers exposes nothing to credentialed requests (Fetch §3.2.5).
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RATE_LIMIT_HEADER_NAMES } from '../policy/index.js';
+
+export interface CorsOptions {
+  /** Origins allowed to read responses; `*` (the default) reflects any origin. */
+  origins?: string[] | '*';
+}
+
+/** Response headers a browser may read. */
+export const EXPOSED_HEADERS = [
+  ...RATE_LIMIT_HEADER_NAMES,
+  'Retry-After',
+  'X-Request-Id',
+  'Location',
+  'Link',
+  'Idempotent-Replayed',
+  'Deprecation',
+  'Sunset',
+  'X-Traceloom-Degraded',
+].join(', ');
+
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Idempotency-Key, X-Request-Id, Prefer';
+const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
+
+/** Sets CORS headers; answers a preflight itself and returns true when it did. */
+export function applyCors(req: IncomingMessage, res: ServerResponse, options: CorsOptions = {}): boolean {
+  const origin = req.headers.origin;
+  const allowed = origin !== undefined && (options.origins === undefined || options.origins === '*' || options.origins.includes(origin));
+  if (allowed) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+  }
+  res.setHeader('Vary', 'Origin');
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+    if (allowed) {
+      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
+      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    res.statusCode = 204;
+    res.end();
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,259 @@
+/**
+ * The request pipeline shared by the mock (on node:http) and the server stubs (mounted in
+ * Express). Its steps run in this order, and each ordering rule has a test:
+ *
+ *  1. request id   2. CORS (preflight answered)   3. route (404)
+ *  4. body: size before reading (413), media type (415), JSON (400), item count (400)
+ *  5. auth (401)   6. scopes (403)
+ *  7. policy: plan gate, caps (402), rate limits (429), quotas (402), store down (503)
+ *  8. tenant state: archived project (403)   9. parameters (400) and body (422) validation
+ * 10. idempotency replay (409 on reuse)   11. dispatch to the operation's handler
+ * 12. usage recorded for a 2xx; rate-limit headers on every answer once the caller is known
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContractModel, OpenApiDocument, OperationModel, Router } from '../contract/index.js';
+import { decide, rateLimitHeaders, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
+import { authenticate, checkScopes, CREDENTIAL_QUERY, type Directory, type Principal } from './auth.js';
+import { readBody } from './body.js';
+import { applyCors, type CorsOptions } from './cors.js';
+import { bodyDigest, IDEMPOTENCY_TTL_MS, MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
+import { metersOf } from './meters.js';
+import { requestIdOf } from './request-id.js';
+import { send, sendProblem, type HeaderMap, type ProblemContext } from './respond.js';
+import type { RequestValidator } from './validate.js';
+
+/** What the pipeline needs to know about tenants beyond their keys. */
+export interface TenantDirectory extends Directory {
+  planOf(tenantId: string): string;
+  projectStatus(tenantId: string, projectId: string): 'active' | 'archived' | null;
+  /** How many of a capped resource the tenant has now. */
+  capUsed(tenantId: string, cap: string): number;
+}
+
+/** A request that passed every step, as handed to an operation's handler. */
+export interface OperationRequest {
+  operation: OperationModel;
+  method: string;
+  url: URL;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  raw: Buffer | undefined;
+  mediaType: string | null;
+  principal: Principal | null;
+  requestId: string;
+  /** Units per meter the request would add, from `x-traceloom-quota`. */
+  meters: Record<string, number>;
+  /** The policy decision that admitted it; null on public operations. */
+  decision: Decision | null;
+}
+
+/** A handler's answer: a body with its status, or a registry error code with its members. */
+export type Answer =
+  | { status: number; body?: unknown; headers?: HeaderMap; contentType?: string; usage?: Record<string, number> }
+  | { problem: string; members?: Record<string, unknown>; headers?: HeaderMap };
+
+export type Dispatch = (request: OperationRequest) => Promise<Answer> | Answer;
+
+export interface PipelineOptions {
+  model: ContractModel;
+  document: OpenApiDocument;
+  router: Router;
+  validator: RequestValidator;
+  store: PolicyStore;
+  clock: Clock;
+  directory: TenantDirectory;
+  jwtSecret?: Uint8Array | null;
+  cors?: CorsOptions;
+  failMode?: FailMode;
+  idempotency?: IdempotencyStore;
+  /** Called once per finished request (the mock's request log). */
+  onResponse?: (entry: LogEntry) => void;
+}
+
+export interface LogEntry {
+  method: string;
+  path: string;
+  status: number;
+  requestId: string;
+  keyId: string | null;
+  remaining: number | null;
+  ms: number;
+}
+
+export interface Pipeline {
+  /** Answers one request completely; never rejects. */
+  handle(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch): Promise<void>;
+  readonly options: PipelineOptions;
+}
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+/** Builds the pipeline once; `handle` runs the numbered steps for each request. */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
+  const opts: PipelineOptions = { ...options, idempotency };
+
+  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, started: number, log: Partial<LogEntry>): Promise<void> {
+    const { model, clock } = opts;
+    // 1. Request id.
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    log.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    // 2. CORS.
+    if (applyCors(req, res, opts.cors)) return;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const ctx: ProblemContext = { model, requestId, instance: url.pathname };
+    // 3. Route.
+    const match = opts.router.match(req.method ?? 'GET', url.pathname);
+    if (!match.operation) {
+      const allowed = match.allowed;
+      req.resume();
+      return sendProblem(res, ctx, 'not_found', {
+        detail: allowed.length ? `${req.method} is not defined for ${url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${url.pathname}.`,
+      }, allowed.length ? { Allow: allowed.join(', ') } : {});
+    }
+    const op = match.operation;
+    // 4. Body: size before reading, media type, JSON, item count.
+    let body: unknown;
+    let raw: Buffer | undefined;
+    let mediaType: string | null = null;
+    if (op.requestContentTypes.length > 0) {
+      const read = await readBody(req, op.maxBodyBytes ?? DEFAULT_MAX_BODY, op.requestContentTypes);
+      if (!read.ok) {
+        const f = read.fault;
+        if (f.code === 'payload_too_large') {
+          res.setHeader('Connection', 'close');
+          return sendProblem(res, ctx, f.code, { detail: `The body exceeds ${f.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: f.limit });
+        }
+        return sendProblem(res, ctx, f.code, { detail: f.detail });
+      }
+      ({ raw, json: body, mediaType } = read);
+      if (op.maxItems && body && typeof body === 'object') {
+        const items = (body as Record<string, unknown>)[op.maxItems.field];
+        if (Array.isArray(items) && items.length > op.maxItems.max) {
+          return sendProblem(res, ctx, 'batch_too_large', {
+            detail: `The batch holds ${items.length} items in \`${op.maxItems.field}\`; at most ${op.maxItems.max} are accepted per request.`,
+            limit: op.maxItems.max,
+          });
+        }
+      }
+    } else {
+      req.resume();
+    }
+    for (const name of url.searchParams.keys()) {
+      if (CREDENTIAL_QUERY.test(name)) {
+        return sendProblem(res, ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
+      }
+    }
+    // 5–6. Auth and scopes (public operations skip both).
+    let principal: Principal | null = null;
+    if (op.security.length > 0) {
+      const auth = await authenticate(req.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => clock.now() });
+      if (!auth.ok) return sendProblem(res, ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
+      principal = auth.principal;
+      log.keyId = principal.keyId;
+      const refused = checkScopes(principal, op.security);
+      if (refused) return sendProblem(res, ctx, refused.code, { detail: refused.detail });
+    }
+    // 7. Policy.
+    const meters = metersOf(op, body);
+    let decision: Decision | null = null;
+    let rlHeaders: Record<string, string> = {};
+    if (principal && (op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) {
+      const tenantId = principal.tenantId;
+      decision = await decide(
+        {
+          operation: op,
+          plan: opts.directory.planOf(tenantId),
+          tenantId,
+          apiKeyId: principal.keyId,
+          ip: req.socket.remoteAddress ?? null,
+          meters,
+          capUsed: op.cap ? opts.directory.capUsed(tenantId, op.cap) : null,
+        },
+        model,
+        opts.store,
+        clock,
+        { failMode: opts.failMode },
+      );
+      rlHeaders = op.policies.length > 0 ? rateLimitHeaders(decision, clock.now()) : {};
+      for (const [name, value] of Object.entries(rlHeaders)) res.setHeader(name, value);
+      const tightest = decision.perPolicy.reduce<number | null>((min, s) => (min === null || s.remaining < min ? s.remaining : min), null);
+      log.remaining = tightest;
+      if (decision.degraded && decision.allowed) res.setHeader('X-Traceloom-Degraded', 'rate-limit-store-unavailable');
+      if (!decision.allowed) {
+        const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
+        return sendProblem(res, ctx, decision.code ?? 'internal_error', { ...(decision.problem ?? {}) }, extra);
+      }
+    }
+    // 8. Tenant state: an archived project refuses the operations that document it.
+    if (principal?.projectId && op.errorCodes.includes('project_archived') && opts.directory.projectStatus(principal.tenantId, principal.projectId) === 'archived') {
+      return sendProblem(res, ctx, 'project_archived', {
+        detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`,
+        project_id: principal.projectId,
+      });
+    }
+    // 9. Validation.
+    const params = opts.validator.params(op, { path: match.params, query: url.searchParams, headers: req.headers });
+    if (!params.ok) return sendProblem(res, ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
+    const checked = opts.validator.body(op, mediaType, body);
+    if (!checked.ok) {
+      return sendProblem(res, ctx, checked.code, { detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`, errors: checked.errors });
+    }
+    // 10. Idempotency.
+    const idemKey = op.method === 'POST' && principal ? req.headers['idempotency-key'] : undefined;
+    const storeKey = typeof idemKey === 'string' ? `${principal!.tenantId}:${op.operationId}:${idemKey}` : null;
+    const digest = storeKey ? bodyDigest(raw) : '';
+    if (storeKey) {
+      const prior = idempotency.get(storeKey, clock.now());
+      if (prior && prior.bodyDigest !== digest) {
+        return sendProblem(res, ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
+      }
+      if (prior) return send(res, prior.status, prior.body, { ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
+    }
+    // 11. Dispatch.
+    const answer = await dispatch({ operation: op, method: op.method, url, params: match.params, query: params.query, headers: req.headers, body, raw, mediaType, principal, requestId, meters, decision });
+    if ('problem' in answer) return sendProblem(res, ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
+    // 12. Usage and the answer.
+    if (principal && answer.status < 300 && op.quotas.length > 0) {
+      const usage = answer.usage ?? meters;
+      if (Object.values(usage).some((n) => n > 0)) await opts.store.recordUsage(principal.tenantId, usage, clock.now()).catch(() => undefined);
+    }
+    const contentType = answer.contentType ?? 'application/json';
+    const headers: HeaderMap = { ...(answer.headers ?? {}) };
+    if (storeKey) {
+      headers['Idempotent-Replayed'] = 'false';
+      if (answer.status < 500) {
+        const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        idempotency.set(storeKey, { bodyDigest: digest, status: answer.status, body: answer.body, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
+      }
+    }
+    send(res, answer.status, answer.body, headers, contentType);
+  }
+
+  return {
+    options: opts,
+    async handle(req, res, dispatch) {
+      const started = performance.now();
+      const log: Partial<LogEntry> = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, remaining: null };
+      try {
+        await run(req, res, dispatch, started, log);
+      } catch (err) {
+        // A fault in a handler or the store: a problem, never a crash.
+        if (!res.headersSent) {
+          sendProblem(res, { model: opts.model, requestId: log.requestId ?? requestIdOf(undefined), instance: log.path! }, 'internal_error', {
+            detail: 'An unexpected error occurred; quote the request id to support.',
+          });
+        } else {
+          res.destroy(err as Error);
+        }
+        if (process.env.TRACELOOM_DEBUG) console.error(err);
+      } finally {
+        opts.onResponse?.({ ...(log as LogEntry), status: res.statusCode, ms: performance.now() - started });
+      }
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Writing answers: JSON bodies and RFC 9457 problems built from the contract's registry.
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import type { ContractModel } from '../contract/index.js';
+import { problem, PROBLEM_CONTENT_TYPE } from '../policy/index.js';
+
+export type HeaderMap = Record<string, string | number | string[]>;
+
+/** Writes a complete response; a JSON body is serialised unless it is already a Buffer/string. */
+export function send(res: ServerResponse, status: number, body: unknown, headers: HeaderMap = {}, contentType = 'application/json'): void {
+  if (res.headersSent || res.writableEnded) return;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value as string);
+  res.statusCode = status;
+  if (body === undefined || status === 204 || status === 304) {
+    res.end();
+    return;
+  }
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.end(payload);
+}
+
+export interface ProblemContext {
+  model: ContractModel;
+  requestId: string;
+  instance: string;
+}
+
+/** Writes the problem for a registry `code`; `members` add detail and code-specific fields. */
+export function sendProblem(res: ServerResponse, ctx: ProblemContext, code: string, members: Record<string, unknown> = {}, headers: HeaderMap = {}): void {
+  const body = problem(ctx.model, code, { instance: ctx.instance, requestId: ctx.requestId, ...members });
+  send(res, body.status, body, headers, PROBLEM_CONTENT_TYPE);
+}

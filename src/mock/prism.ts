@@ -1,0 +1,104 @@
+/**
+ * Prism in-process (`@stoplight/prism-http`): example-driven and dynamic answers, with Prism's
+ * own `Prefer: code=…, example=…, dynamic=…` (and `__code`/`__example`/`__dynamic` query)
+ * semantics. Deterministic answers (examples) are cached per operation and preference.
+ * @module
+ */
+import { createLogger } from '@stoplight/prism-core';
+import { createInstance, getHttpOperationsFromSpec, type IHttpConfig } from '@stoplight/prism-http';
+import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
+import type { IHttpOperation } from '@stoplight/types';
+import * as E from 'fp-ts/lib/Either.js';
+import type { OpenApiDocument } from '../contract/index.js';
+import type { OperationRequest } from '../http/index.js';
+
+export interface PrismPreference {
+  code?: number;
+  exampleKey?: string;
+  dynamic?: boolean;
+  seed?: string;
+}
+
+export interface PrismAnswer {
+  status: number;
+  body: unknown;
+  contentType: string;
+}
+
+/** True when the request asks for Prism's answer explicitly (Prefer header or `__` query). */
+export function wantsPrism(req: OperationRequest): boolean {
+  if (typeof req.headers.prefer === 'string' && /\b(code|example|dynamic|seed)=/.test(req.headers.prefer)) return true;
+  for (const k of ['__code', '__example', '__dynamic', '__seed']) if (req.url.searchParams.has(k)) return true;
+  return false;
+}
+
+/** The preference of a request, parsed exactly as the Prism CLI parses it; a string is the error. */
+export function preferenceOf(req: OperationRequest): PrismPreference | string {
+  const query: Record<string, string> = {};
+  for (const [k, v] of req.url.searchParams) query[k] = v;
+  const headers: Record<string, string> = {};
+  if (typeof req.headers.prefer === 'string') headers.prefer = req.headers.prefer;
+  const parsed = getHttpConfigFromRequest({ method: 'get', url: { path: req.url.pathname, query }, headers } as never);
+  if (E.isLeft(parsed)) return `Prefer is not understood: ${(parsed.left as Error & { detail?: string }).detail ?? parsed.left.message}`;
+  const p = parsed.right as PrismPreference;
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as PrismPreference;
+}
+
+export class PrismResponder {
+  private readonly logger = createLogger('prism', { level: 'silent' });
+  private readonly prism;
+  private readonly cache = new Map<string, PrismAnswer>();
+
+  private constructor(private readonly operations: IHttpOperation[]) {
+    const config: IHttpConfig = {
+      mock: { dynamic: false },
+      checkSecurity: false,
+      validateRequest: false,
+      validateResponse: false,
+      errors: false,
+      upstreamProxy: undefined,
+      isProxy: false,
+    };
+    this.prism = createInstance(config, { logger: this.logger });
+  }
+
+  static async create(document: OpenApiDocument): Promise<PrismResponder> {
+    return new PrismResponder(await getHttpOperationsFromSpec(structuredClone(document)));
+  }
+
+  /** Prism's answer for this request and preference; static answers are cached. */
+  async answer(req: OperationRequest, pref: PrismPreference): Promise<PrismAnswer> {
+    const accept = typeof req.headers.accept === 'string' ? req.headers.accept : '';
+    const cacheable = !pref.dynamic;
+    const key = `${req.operation.operationId}|${pref.code ?? ''}|${pref.exampleKey ?? ''}|${accept}`;
+    if (cacheable) {
+      const hit = this.cache.get(key);
+      if (hit) return hit;
+    }
+    const query: Record<string, string> = {};
+    for (const [k, v] of req.url.searchParams) query[k] = v;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    // Prism needs a fresh mock config object per request.
+    const config: IHttpConfig = {
+      mock: { dynamic: pref.dynamic ?? false, code: pref.code, exampleKey: pref.exampleKey, seed: pref.seed },
+      checkSecurity: false,
+      validateRequest: false,
+      validateResponse: false,
+      errors: false,
+      upstreamProxy: undefined,
+      isProxy: false,
+    };
+    const result = await this.prism.request(
+      { method: req.method.toLowerCase() as never, url: { path: req.url.pathname, query }, headers, body: req.body },
+      this.operations,
+      config,
+    )();
+    if (E.isLeft(result)) throw Object.assign(new Error(result.left.message), { prism: result.left });
+    const out = result.right.output;
+    const contentType = String(out.headers?.['Content-type'] ?? out.headers?.['content-type'] ?? 'application/json');
+    const answer: PrismAnswer = { status: out.statusCode, body: out.body, contentType };
+    if (cacheable) this.cache.set(key, answer);
+    return answer;
+  }
+}
