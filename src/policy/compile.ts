@@ -10,11 +10,8 @@ import type { LimiterKind, LimiterSpec } from './types.js';
 
 /** One limiter of an operation on a plan: a policy, or a policy's burst companion. */
 export interface CompiledLimiter extends LimiterSpec {
-  /** `default`, or `default.burst` for the companion. */
-  name: string;
   policy: RateLimitPolicy;
   scope: PolicyScope;
-  windowSeconds: number;
   /** Key part after the hash tag; the scope id follows it. */
   keyPart: string;
 }
@@ -24,7 +21,11 @@ export interface CompiledOperation {
   /** Lowest plan allowed, or null when every plan may call. */
   requiredPlan: Plan | null;
   limiters: CompiledLimiter[];
-  specs: LimiterSpec[];
+  /** Some limiter counts per ip (its keys are not cached). */
+  hasIpScope: boolean;
+  /** Store keys per tenant, per API key (maintained by `decide`). */
+  keyCache: Map<string, Map<string, readonly string[]>>;
+  keyCacheSize: number;
 }
 
 const ALGORITHM_KIND: Record<RateLimitPolicy['algorithm'], LimiterKind> = {
@@ -116,7 +117,9 @@ export function compileOperation(model: ContractModel, operation: OperationModel
       plan,
       requiredPlan: operation.plan === null ? null : findPlan(model, operation.plan),
       limiters,
-      specs: limiters.map(({ kind, limit, windowMs }) => ({ kind, limit, windowMs })),
+      hasIpScope: limiters.some((l) => l.scope === 'ip'),
+      keyCache: new Map(),
+      keyCacheSize: 0,
     };
     entry.byPlan.set(planId, compiled);
   }

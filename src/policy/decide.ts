@@ -4,7 +4,7 @@
  * @module
  */
 import type { ContractModel, MeterName, Plan } from '../contract/model.js';
-import { compileOperation, type CompiledLimiter, type CompiledOperation } from './compile.js';
+import { compileOperation, type CompiledOperation } from './compile.js';
 import { hashTag, monthOf, scopeId, usageKey } from './keys.js';
 import type { Clock, DecideOptions, Decision, EvaluateResult, PolicyState, PolicyStore, ProblemMembers, RequestFacts } from './types.js';
 
@@ -55,7 +55,38 @@ function allowed(now: number, perPolicy: PolicyState[], degraded: boolean): Deci
   return { allowed: true, status: 200, code: null, perPolicy, violated: NONE, retryAfter: null, problem: null, degraded, now };
 }
 
-function limiterKeys(c: CompiledOperation, facts: RequestFacts): string[] {
+/** Cached key arrays stay below this many (tenant, key) pairs per compiled operation. */
+const KEY_CACHE_MAX = 50_000;
+
+/**
+ * The store keys of the operation's limiters for this request. Cached per (tenant, API key) on
+ * the compiled operation: the hot path then builds no strings, and the cached strings carry
+ * their hash, which makes MemoryStore's lookups cheap. Requests with ip-scoped limiters or
+ * without a tenant are not cached (unbounded key space).
+ */
+function limiterKeys(c: CompiledOperation, facts: RequestFacts): readonly string[] {
+  const tenantId = facts.tenantId;
+  if (tenantId === null || c.hasIpScope) return buildKeys(c, facts);
+  const apiKeyId = facts.apiKeyId ?? '';
+  let byKey = c.keyCache.get(tenantId);
+  if (byKey === undefined) {
+    if (c.keyCacheSize >= KEY_CACHE_MAX) {
+      c.keyCache.clear();
+      c.keyCacheSize = 0;
+    }
+    byKey = new Map();
+    c.keyCache.set(tenantId, byKey);
+  }
+  let keys = byKey.get(apiKeyId);
+  if (keys === undefined) {
+    keys = buildKeys(c, facts);
+    byKey.set(apiKeyId, keys);
+    c.keyCacheSize++;
+  }
+  return keys;
+}
+
+function buildKeys(c: CompiledOperation, facts: RequestFacts): string[] {
   const tag = hashTag(facts.tenantId, facts.ip);
   const keys: string[] = new Array(c.limiters.length);
   for (let i = 0; i < c.limiters.length; i++) {
@@ -63,16 +94,6 @@ function limiterKeys(c: CompiledOperation, facts: RequestFacts): string[] {
     keys[i] = tag + l.keyPart + scopeId(l.scope, facts.tenantId, facts.apiKeyId, facts.ip);
   }
   return keys;
-}
-
-function states(limiters: CompiledLimiter[], res: EvaluateResult): PolicyState[] {
-  const out: PolicyState[] = new Array(limiters.length);
-  for (let i = 0; i < limiters.length; i++) {
-    const l = limiters[i]!;
-    const r = res.limiters[i]!;
-    out[i] = { name: l.name, limit: l.limit, remaining: r.remaining, resetAt: r.resetAt, windowSeconds: l.windowSeconds };
-  }
-  return out;
 }
 
 /** Meters this request adds to that can refuse it: hard-stop plan, finite quota, count > 0. */
@@ -92,8 +113,8 @@ const SCOPE_PHRASE = { api_key: 'this API key', tenant: 'this account', ip: 'thi
 async function peek(c: CompiledOperation, facts: RequestFacts, store: PolicyStore, now: number): Promise<PolicyState[]> {
   if (c.limiters.length === 0) return [];
   try {
-    const res = await store.evaluate({ now, consume: false, specs: c.specs, keys: limiterKeys(c, facts), usageKey: null, meters: NO_METERS });
-    return states(c.limiters, res);
+    const res = await store.evaluate({ now, consume: false, specs: c.limiters, keys: limiterKeys(c, facts), usageKey: null, meters: NO_METERS });
+    return res.limiters;
   } catch {
     return [];
   }
@@ -114,65 +135,90 @@ async function peek(c: CompiledOperation, facts: RequestFacts, store: PolicyStor
  * Refusals at steps 1–2 still report the limiters' current state (a read, no consumption), so
  * every response of a rate-limited operation carries its headers (DESIGN §3.4).
  */
-export async function decide(
+export function decide(
   facts: RequestFacts,
   model: ContractModel,
   store: PolicyStore,
   clock: Clock,
   options: DecideOptions = {},
 ): Promise<Decision> {
-  const now = clock.now();
-  const op = facts.operation;
-  const c = compileOperation(model, op, facts.plan);
-  const plan = c.plan;
-
-  // 1. Plan gate.
-  if (c.requiredPlan !== null && plan.rank < c.requiredPlan.rank) {
-    return refusal(model, 'plan_upgrade_required', 402, now, await peek(c, facts, store, now), {
-      detail: `${op.method.toUpperCase()} ${op.path} requires the ${c.requiredPlan.name} plan or higher; this account is on ${plan.name}.`,
-      required_plan: c.requiredPlan.id,
-      current_plan: plan.id,
-    });
-  }
-
-  // 2. Cap on owned resources (creates).
-  if (op.cap !== null && facts.capUsed !== null && facts.capUsed !== undefined) {
-    const cap = plan.caps[op.cap];
-    if (cap !== null && cap !== undefined && facts.capUsed >= cap) {
-      return refusal(model, quotaCode(model, op.cap), 402, now, await peek(c, facts, store, now), {
-        detail: `The ${plan.name} plan allows ${cap} ${op.cap.replace(/_/g, ' ')}; ${facts.capUsed} exist. Upgrade the plan or delete one first.`,
-        limit: cap,
-        used: facts.capUsed,
-      });
-    }
-  }
-
-  // 3 + 4. One store call: limiters all-or-nothing, and this month's usage for quota checks.
-  const meters = cappedMeters(plan, facts);
-  const n = c.limiters.length;
-  if (n === 0 && meters.length === 0) return allowed(now, [], false);
-  let res: EvaluateResult;
+  // Written without async/await so a synchronous store (MemoryStore) costs no extra microtask
+  // hops: the hot path allocates its answer and one resolved promise, nothing else.
   try {
-    res = await store.evaluate({
-      now,
-      consume: true,
-      specs: c.specs,
-      keys: n === 0 ? NONE : limiterKeys(c, facts),
-      usageKey: meters.length > 0 ? usageKey(facts.tenantId ?? '-', now) : null,
-      meters,
-    });
-  } catch {
-    return storeFailure(model, now, options);
+    const now = clock.now();
+    const op = facts.operation;
+    const c = compileOperation(model, op, facts.plan);
+    const plan = c.plan;
+
+    // 1. Plan gate.
+    if (c.requiredPlan !== null && plan.rank < c.requiredPlan.rank) {
+      const required = c.requiredPlan;
+      return peek(c, facts, store, now).then((states) =>
+        refusal(model, 'plan_upgrade_required', 402, now, states, {
+          detail: `${op.method.toUpperCase()} ${op.path} requires the ${required.name} plan or higher; this account is on ${plan.name}.`,
+          required_plan: required.id,
+          current_plan: plan.id,
+        }),
+      );
+    }
+
+    // 2. Cap on owned resources (creates).
+    if (op.cap !== null && facts.capUsed !== null && facts.capUsed !== undefined) {
+      const cap = plan.caps[op.cap];
+      const used = facts.capUsed;
+      if (cap !== null && cap !== undefined && used >= cap) {
+        const capName = op.cap;
+        return peek(c, facts, store, now).then((states) =>
+          refusal(model, quotaCode(model, capName), 402, now, states, {
+            detail: `The ${plan.name} plan allows ${cap} ${capName.replace(/_/g, ' ')}; ${used} exist. Upgrade the plan or delete one first.`,
+            limit: cap,
+            used,
+          }),
+        );
+      }
+    }
+
+    // 3 + 4. One store call: limiters all-or-nothing, and this month's usage for quota checks.
+    const meters = cappedMeters(plan, facts);
+    const n = c.limiters.length;
+    if (n === 0 && meters.length === 0) return Promise.resolve(allowed(now, [], false));
+    let pending: Promise<EvaluateResult> | EvaluateResult;
+    try {
+      pending = store.evaluate({
+        now,
+        consume: true,
+        specs: c.limiters,
+        keys: n === 0 ? NONE : limiterKeys(c, facts),
+        usageKey: meters.length > 0 ? usageKey(facts.tenantId ?? '-', now) : null,
+        meters,
+      });
+    } catch {
+      return Promise.resolve(storeFailure(model, now, options));
+    }
+    if (typeof (pending as Promise<EvaluateResult>).then === 'function') {
+      return (pending as Promise<EvaluateResult>).then(
+        (res) => conclude(model, c, facts, meters, now, res),
+        () => storeFailure(model, now, options),
+      );
+    }
+    return Promise.resolve(conclude(model, c, facts, meters, now, pending as EvaluateResult));
+  } catch (err) {
+    return Promise.reject(err);
   }
-  const perPolicy = n === 0 ? [] : states(c.limiters, res);
+}
+
+/** Steps 3 and 4 on the store's answer. */
+function conclude(model: ContractModel, c: CompiledOperation, facts: RequestFacts, meters: MeterName[], now: number, res: EvaluateResult): Decision {
+  const perPolicy = res.limiters;
+  const n = perPolicy.length;
 
   // 3. Rate limits.
   if (!res.allowed) {
     const violated: string[] = [];
     let binding = -1;
     for (let i = 0; i < n; i++) {
-      if (res.limiters[i]!.admitted) continue;
-      violated.push(c.limiters[i]!.name);
+      if (perPolicy[i]!.admitted) continue;
+      violated.push(perPolicy[i]!.name);
       if (binding < 0 || perPolicy[i]!.resetAt > perPolicy[binding]!.resetAt) binding = i;
     }
     const b = perPolicy[binding]!;
@@ -201,13 +247,13 @@ export async function decide(
   // 4. Quotas (hard-stop plans only; `continue` plans are billed as overage).
   for (let j = 0; j < meters.length; j++) {
     const meter = meters[j]!;
-    const limit = plan.quotas[meter]!;
+    const limit = c.plan.quotas[meter]!;
     const used = res.usage[j] ?? 0;
     const adds = facts.meters![meter]!;
     if (used + adds > limit) {
       const resetsAt = isoSeconds(monthOf(now).end);
       return refusal(model, quotaCode(model, meter), 402, now, perPolicy, {
-        detail: `The ${plan.name} plan includes ${limit} ${meter.replace(/_/g, ' ')} per month; ${used} used, this request adds ${adds}. The quota resets at ${resetsAt}.`,
+        detail: `The ${c.plan.name} plan includes ${limit} ${meter.replace(/_/g, ' ')} per month; ${used} used, this request adds ${adds}. The quota resets at ${resetsAt}.`,
         meter,
         limit,
         used,

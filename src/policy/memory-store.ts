@@ -25,13 +25,14 @@ class FixedCell {
  * 8-byte stamp per admitted request still in the window.
  */
 class SlidingCell {
-  ring: Float64Array;
+  // A plain array (packed doubles): cheaper to allocate and grow than a typed array.
+  ring: number[];
   head = 0;
   size = 0;
   hw = -Infinity;
   exp = 0;
   constructor(capacity: number) {
-    this.ring = new Float64Array(capacity);
+    this.ring = new Array<number>(capacity).fill(0.5);
   }
   at(i: number): number {
     const j = this.head + i;
@@ -47,7 +48,7 @@ class SlidingCell {
   push(t: number, limit: number): void {
     let cap = this.ring.length;
     if (this.size === cap) {
-      const grown = new Float64Array(Math.max(cap * 2, Math.min(limit, 8), this.size + 1));
+      const grown = new Array<number>(Math.max(cap * 2, Math.min(limit, 8), this.size + 1)).fill(0.5);
       for (let i = 0; i < this.size; i++) grown[i] = this.at(i);
       this.ring = grown;
       this.head = 0;
@@ -155,12 +156,13 @@ export class MemoryStore implements PolicyStore {
           cell.exp = t + spec.windowMs;
         }
         const after = consume ? count + 1 : count;
-        limiters[i] = {
-          admitted: count < spec.limit,
-          remaining: Math.max(0, spec.limit - after),
-          // the entry whose expiry brings the count below the limit (or frees a unit)
-          resetAt: after === 0 ? Math.ceil(t) : Math.ceil(cell!.at(Math.max(0, after - spec.limit)) + spec.windowMs),
-        };
+        // resetAt: the expiry of the entry whose departure brings the count below the limit (or frees a unit)
+        limiters[i] = result(
+          spec,
+          count < spec.limit,
+          Math.max(0, spec.limit - after),
+          after === 0 ? Math.ceil(t) : Math.ceil(cell!.at(Math.max(0, after - spec.limit)) + spec.windowMs),
+        );
       } else if (spec.kind === 'fixed') {
         const count = C[i]!;
         if (consume) {
@@ -174,7 +176,7 @@ export class MemoryStore implements PolicyStore {
           cell.exp = t + spec.windowMs;
         }
         const after = consume ? count + 1 : count;
-        limiters[i] = { admitted: count < spec.limit, remaining: Math.max(0, spec.limit - after), resetAt: Math.ceil(t + spec.windowMs) };
+        limiters[i] = result(spec, count < spec.limit, Math.max(0, spec.limit - after), Math.ceil(t + spec.windowMs));
       } else {
         limiters[i] = this.gcraResult(spec, key, t, C[i]!, consume);
       }
@@ -207,7 +209,7 @@ export class MemoryStore implements PolicyStore {
     const remaining = Math.min(spec.limit, Math.max(0, Math.floor((tau - (after - t)) / interval + EPS)));
     // the next whole token (for a refused bucket: exactly when it admits again)
     const resetAt = remaining >= spec.limit ? t : after - tau + (remaining + 1) * interval;
-    return { admitted, remaining, resetAt: Math.ceil(resetAt - EPS) };
+    return result(spec, admitted, remaining, Math.ceil(resetAt - EPS));
   }
 
   private sweep(now: number): void {
@@ -261,3 +263,7 @@ export class MemoryStore implements PolicyStore {
 }
 
 const EMPTY: number[] = [];
+
+function result(spec: LimiterSpec, admitted: boolean, remaining: number, resetAt: number): LimiterResult {
+  return { name: spec.name, limit: spec.limit, remaining, resetAt, windowSeconds: spec.windowSeconds, admitted };
+}

@@ -19,7 +19,7 @@ local n = tonumber(ARGV[3])
 local m = tonumber(ARGV[4])
 local slack = tonumber(ARGV[5])
 local EPS = 1e-6
-local kind, limit, win, eff, cnt = {}, {}, {}, {}, {}
+local kind, limit, win, eff, cnt, first = {}, {}, {}, {}, {}, {}
 local allowed = true
 local a = 6
 for i = 1, n do
@@ -35,13 +35,20 @@ for i = 1, n do
       last = tonumber(last)
       if last > t then t = last end
     end
-    local count = redis.call('LLEN', key)
-    local edge = t - W
-    while count > 0 and tonumber(redis.call('LINDEX', key, 0)) <= edge do
-      redis.call('LPOP', key)
-      count = count - 1
+    local count = 0
+    local head = nil
+    if last then
+      count = redis.call('LLEN', key)
+      local edge = t - W
+      while count > 0 do
+        head = tonumber(redis.call('LINDEX', key, 0))
+        if head > edge then break end
+        redis.call('LPOP', key)
+        count = count - 1
+        head = nil
+      end
     end
-    eff[i], cnt[i] = t, count
+    eff[i], cnt[i], first[i] = t, count, head
     if count >= L then allowed = false end
   elseif k == 'f' then
     local v = redis.call('HMGET', key, 's', 'c')
@@ -80,8 +87,12 @@ for i = 1, n do
     local reset = t
     if after > 0 then
       local idx = after - L
-      if idx < 0 then idx = 0 end
-      reset = tonumber(redis.call('LINDEX', key, idx)) + W
+      if idx > 0 then
+        reset = tonumber(redis.call('LINDEX', key, idx)) + W
+      else
+        -- the oldest stamp: read in phase 1, or the one just pushed
+        reset = (first[i] or t) + W
+      end
     end
     local rem = L - after
     if rem < 0 then rem = 0 end

@@ -87,11 +87,14 @@ export type LimiterKind = 'fixed' | 'sliding' | 'gcra';
 
 /** What a store needs to evaluate one limiter; static per (operation, plan), keys vary. */
 export interface LimiterSpec {
+  /** Reported back in the result (`default`, `default.burst`, …). */
+  name: string;
   kind: LimiterKind;
   /** fixed/sliding: requests per window; gcra: bucket capacity. */
   limit: number;
   /** fixed/sliding: window; gcra: time to refill the whole bucket (capacity × emission interval). */
   windowMs: number;
+  windowSeconds: number;
 }
 
 /** One atomic store call: every limiter is checked, and all or none consume one unit. */
@@ -107,10 +110,9 @@ export interface EvaluateRequest {
   meters: readonly MeterName[];
 }
 
-export interface LimiterResult {
+/** A limiter's state after the call (what the response announces), and whether it admitted. */
+export interface LimiterResult extends PolicyState {
   admitted: boolean;
-  remaining: number;
-  resetAt: number;
 }
 
 export interface EvaluateResult {
