@@ -3,7 +3,9 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { ContractError, bundleContract, defaultRoot, readModel, repoRoot, writeBundle } from './contract/index.js';
+import { createMock, type MockOptions, type MockServer } from './mock/index.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -24,14 +26,110 @@ const commands: Record<string, { help: string; run: Command }> = {
       return r.status ?? 1;
     },
   },
+  mock: {
+    help: 'serve the mock: [--port 4010] [--host 127.0.0.1] [--limits dev] [--policy NAME=LIMIT/WINDOW]… [--latency 50-200] [--chaos 0.05] [--redis redis://…] [--fail-closed] [--no-control] [--no-watch]',
+    run: async (args) => serve(args, false),
+  },
   start: {
-    help: 'build what is needed, then serve the mock and the docs on :4010',
-    run: async () => {
-      console.log('traceloom: the mock server is not built yet (see issue 4). `npm run bundle` and `npm run lint` work today.');
-      return 0;
-    },
+    help: 'build what is needed (docs), then serve the mock and the docs on :4010',
+    run: async (args) => serve(args, true),
   },
 };
+
+/** Parses the mock's flags (DESIGN §9) into {@link MockOptions}. */
+export function mockOptions(args: string[]): MockOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      limits: { type: 'string' },
+      policy: { type: 'string', multiple: true },
+      latency: { type: 'string' },
+      chaos: { type: 'string' },
+      redis: { type: 'string' },
+      'fail-closed': { type: 'boolean' },
+      'no-control': { type: 'boolean' },
+      'no-watch': { type: 'boolean' },
+      'no-rate-limit': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const port = values.port === undefined ? 4010 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected a port number`);
+  if (values.limits !== undefined && values.limits !== 'dev' && values.limits !== 'contract') throw new UsageError(`--limits ${values.limits}: expected dev or contract`);
+  let latencyMs: [number, number] | undefined;
+  if (values.latency !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(values.latency);
+    if (!m) throw new UsageError(`--latency ${values.latency}: expected MS or MIN-MAX, e.g. 50-200`);
+    latencyMs = [Number(m[1]), Number(m[2] ?? m[1])];
+  }
+  const chaos = values.chaos === undefined ? undefined : Number(values.chaos);
+  if (chaos !== undefined && !(chaos >= 0 && chaos <= 1)) throw new UsageError(`--chaos ${values.chaos}: expected a share from 0 to 1, e.g. 0.05`);
+  return {
+    port,
+    host: values.host,
+    limits: values.limits as MockOptions['limits'],
+    policies: values.policy,
+    latencyMs,
+    chaos,
+    redisUrl: values.redis ?? process.env.REDIS_URL,
+    failMode: values['fail-closed'] ? 'closed' : 'open',
+    control: !values['no-control'],
+    watch: !values['no-watch'],
+    rateLimit: values['no-rate-limit'] ? false : undefined,
+  };
+}
+
+class UsageError extends Error {}
+
+async function serve(args: string[], buildDocs: boolean): Promise<number> {
+  const options = mockOptions(args);
+  if (buildDocs) await ensureDocs();
+  const started = performance.now();
+  const mock = await createMock(options);
+  console.log(banner(mock, performance.now() - started));
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await mock.close();
+  return 0;
+}
+
+async function ensureDocs(): Promise<void> {
+  try {
+    const docsModule = './docs/index.js';
+    const docs = (await import(docsModule)) as { buildDocs?: () => Promise<unknown>; docsStale?: () => Promise<boolean> };
+    if (docs.buildDocs && (!docs.docsStale || (await docs.docsStale()))) {
+      console.log('traceloom: building docs (generated/docs)…');
+      await docs.buildDocs();
+    }
+  } catch (err) {
+    console.error(`traceloom: docs not built (${(err as Error).message}); the API mock still runs.`);
+  }
+}
+
+/** The start-up banner: URLs, a test key per plan, one curl line. */
+export function banner(mock: MockServer, ms: number): string {
+  const byPlan = mock.model.plans.map((p) => {
+    const t = mock.fixtures.tenants.find((x) => x.plan === p.id);
+    const key = t?.keys.find((k) => !k.revoked && k.scopes.includes('read'));
+    return `    ${p.name.padEnd(11)} ${key?.key ?? '(no fixture)'}`;
+  });
+  const example = mock.fixtures.tenants[0]?.keys[0]?.key ?? 'tl_test_…';
+  return [
+    `Traceloom mock ready in ${Math.round(ms)} ms`,
+    `  API          ${mock.url}/v1`,
+    `  Docs         ${mock.url}/docs/`,
+    `  llms.txt     ${mock.url}/llms.txt`,
+    `  Control API  ${mock.url}/__mock/state`,
+    '  Test keys (one per plan; more in mocks/tenants.yaml):',
+    ...byPlan,
+    `  Try: curl -i -H "Authorization: Bearer ${example}" ${mock.url}/v1/usage`,
+  ].join('\n');
+}
 
 /** Runs one CLI command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +143,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`traceloom ${name}: ${(err as Error).message}`);
+      return 2;
+    }
     if (err instanceof ContractError) {
       console.error(`traceloom ${name}: ${err.message}`);
       return 1;

@@ -12,7 +12,7 @@ export interface CorsOptions {
 }
 
 /** Response headers a browser may read. */
-export const EXPOSED_HEADERS = [
+export const EXPOSED_HEADERS = [...new Set([
   ...RATE_LIMIT_HEADER_NAMES,
   'Retry-After',
   'X-Request-Id',
@@ -22,7 +22,7 @@ export const EXPOSED_HEADERS = [
   'Deprecation',
   'Sunset',
   'X-Traceloom-Degraded',
-].join(', ');
+])].join(', ');
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Idempotency-Key, X-Request-Id, Prefer';
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';

@@ -85,8 +85,10 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   const root = options.root ?? defaultRoot;
   const mocksDir = options.mocksDir ?? defaultMocksDir;
   const env = options.env ?? process.env;
+  // The mock's clock: real time plus an offset (`POST /__mock/clock`), or frozen for exact tests.
   let offsetMs = 0;
-  const clock = { now: () => Date.now() + offsetMs };
+  let frozenAt: number | null = null;
+  const clock = { now: () => (frozenAt ?? Date.now()) + offsetMs };
 
   async function load(): Promise<Loaded> {
     const contract = await loadContract(root);
@@ -269,16 +271,23 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     if (req.method === 'GET' && path === '/__mock/state') return send(res, 200, await snapshot());
     if (req.method === 'POST' && path === '/__mock/reset') {
       offsetMs = 0;
+      frozenAt = null;
       state.reset();
       idempotency.clear();
       await store.reset();
       return send(res, 200, await snapshot());
     }
     if (req.method === 'POST' && path === '/__mock/clock') {
-      const s = body.advance_seconds;
+      const s = body.advance_seconds ?? 0;
       if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > 366 * 86400) return bad('`advance_seconds` must be a number of seconds from 0 to 31,622,400.');
+      if (body.freeze !== undefined && typeof body.freeze !== 'boolean') return bad('`freeze` must be true or false.');
+      if (body.freeze === true && frozenAt === null) frozenAt = Date.now();
+      if (body.freeze === false && frozenAt !== null) {
+        offsetMs += frozenAt - Date.now();
+        frozenAt = null;
+      }
       offsetMs += s * 1000;
-      return send(res, 200, { clock: new Date(clock.now()).toISOString() });
+      return send(res, 200, { clock: new Date(clock.now()).toISOString(), frozen: frozenAt !== null });
     }
     if (m && req.method === 'PUT') {
       const [, kind, id, what] = m;
