@@ -1,0 +1,176 @@
+/**
+ * Pacing: one small gate per client that remembers, per rate-limit policy, how many requests the
+ * server said remain and when its window resets, and holds requests back when none remain —
+ * instead of sending a request it knows will be refused (DESIGN §6).
+ *
+ * Per policy, not per client: an exhausted `ai` policy (20 per hour) must not stall ingest.
+ * States: `open` (nothing known: send), `counted` (`remaining` left until `resetAt`: each send
+ * takes one), `probing` (a window that was exhausted has reset: one request goes first and its
+ * response tells the others how many may follow, so a crowd of waiters does not stampede).
+ * @module
+ */
+import { retryAfterSeconds } from './errors.js';
+import { parseLegacyRateLimit, parseRateLimit } from './headers.js';
+
+interface PolicyState {
+  mode: 'open' | 'counted' | 'probing';
+  remaining: number;
+  resetAt: number;
+  /** The request sent as the probe of a `probing` window, if any. */
+  probe: Ticket | null;
+  /** Sequence number of the request whose response last described this policy (newest wins). */
+  seq: number;
+}
+
+/** A request admitted by the gate; hand it back with {@link PacingGate.observe} or {@link PacingGate.abandon}. */
+export interface Ticket {
+  readonly seq: number;
+  readonly policies: readonly string[];
+}
+
+/** The per-client pacing gate; `now` is injectable for tests. */
+export class PacingGate {
+  readonly #states = new Map<string, PolicyState>();
+  readonly #inflight = new Set<Ticket>();
+  readonly #waiters = new Set<() => void>();
+  #seq = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Waits until every policy in `policies` may admit one more request, then takes it. Past
+   * `deadline` (epoch ms) it stops waiting and lets the request go: the server then answers
+   * for itself, and the retry layer decides what to do with its 429.
+   */
+  async acquire(policies: readonly string[], deadline: number, signal?: AbortSignal): Promise<Ticket> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.now();
+      let until = 0;
+      let probeOut = false;
+      for (const name of policies) {
+        const s = this.#states.get(name);
+        if (!s) continue;
+        if (s.mode === 'counted' && now >= s.resetAt) {
+          s.mode = s.remaining > 0 ? 'open' : 'probing';
+          s.probe = null;
+        }
+        if (s.mode === 'counted' && s.remaining <= 0) until = Math.max(until, s.resetAt);
+        if (s.mode === 'probing' && s.probe) probeOut = true;
+      }
+      if ((until === 0 && !probeOut) || now >= deadline || until > deadline) return this.#take(policies);
+      await this.#wait((until || deadline) - now, signal);
+    }
+  }
+
+  /** Learns from a response (RateLimit, else X-RateLimit-*, else Retry-After on 429/503). */
+  observe(ticket: Ticket, response: Response): void {
+    this.#inflight.delete(ticket);
+    const now = this.now();
+    const { headers } = response;
+    const described = new Set<string>();
+    const learn = (name: string, remaining: number, resetAt: number) => {
+      described.add(name);
+      const s = this.#state(name);
+      if (ticket.seq < s.seq) return; // an older response arriving late says less than the one we have
+      s.seq = ticket.seq;
+      s.mode = 'counted';
+      s.remaining = remaining - this.#sentAfter(ticket, name);
+      s.resetAt = resetAt;
+      if (s.probe === ticket) s.probe = null;
+    };
+
+    const items = parseRateLimit(headers.get('ratelimit'));
+    const legacy = items.length ? null : parseLegacyRateLimit(headers);
+    const retryAfter = response.status === 429 || response.status === 503 ? retryAfterSeconds(headers, now) : null;
+    if (items.length) {
+      for (const item of items) learn(item.policy, item.remaining, now + item.resetSeconds * 1000);
+    } else if (legacy) {
+      // The legacy family describes the most restrictive policy without naming it: apply it to all of this request's.
+      const windowMs = (legacy.windowSeconds ?? 1) * 1000;
+      const resetAt = Math.min(Math.max(legacy.resetAtMs ?? now + windowMs, now), now + windowMs);
+      for (const name of ticket.policies) learn(name, legacy.remaining, resetAt);
+    } else if (retryAfter !== null && response.status === 429) {
+      for (const name of ticket.policies) learn(name, 0, now + retryAfter * 1000);
+    }
+    // A probe whose response says nothing about its policy: the policy is not limited any more.
+    for (const name of ticket.policies) {
+      const s = this.#states.get(name);
+      if (s?.probe === ticket && !described.has(name)) {
+        s.mode = 'open';
+        s.probe = null;
+      }
+    }
+    this.#notify();
+  }
+
+  /** Returns a ticket whose request got no response (network error, timeout, abort). */
+  abandon(ticket: Ticket): void {
+    this.#inflight.delete(ticket);
+    for (const name of ticket.policies) {
+      const s = this.#states.get(name);
+      if (s?.probe === ticket) s.probe = null; // the next waiter probes instead
+    }
+    this.#notify();
+  }
+
+  /** What the gate currently believes, per policy (for tests and debugging). */
+  snapshot(): Record<string, { mode: string; remaining: number; resetAt: number }> {
+    return Object.fromEntries([...this.#states].map(([name, s]) => [name, { mode: s.mode, remaining: s.remaining, resetAt: s.resetAt }]));
+  }
+
+  #take(policies: readonly string[]): Ticket {
+    const ticket: Ticket = { seq: ++this.#seq, policies };
+    for (const name of policies) {
+      const s = this.#states.get(name);
+      if (s?.mode === 'counted') s.remaining -= 1;
+      else if (s?.mode === 'probing' && !s.probe) s.probe = ticket;
+    }
+    this.#inflight.add(ticket);
+    return ticket;
+  }
+
+  #state(name: string): PolicyState {
+    let s = this.#states.get(name);
+    if (!s) {
+      s = { mode: 'open', remaining: 0, resetAt: 0, probe: null, seq: 0 };
+      this.#states.set(name, s);
+    }
+    return s;
+  }
+
+  /** Requests of this policy sent after `ticket` and still in flight: the server had not counted them yet. */
+  #sentAfter(ticket: Ticket, name: string): number {
+    let n = 0;
+    for (const t of this.#inflight) if (t.seq > ticket.seq && t.policies.includes(name)) n++;
+    return n;
+  }
+
+  #notify(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Sleeps up to `ms`, waking early when any response arrives; rejects on abort. */
+  #wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const wake = () => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(wake, Math.max(0, ms));
+      this.#waiters.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
