@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
+import { createMock, type MockServer } from '../../src/mock/index.js';
+import { requireBinary } from '../support/requires.js';
+
+const KEY = 'tl_test_team_0000000000000000000000001';
+
+describe('two mock instances sharing one redis-server', () => {
+  if (!requireBinary(findRedisServer(), 'redis-server', 'apt-get install -y redis-server')) return;
+  let redis: RedisServer;
+  let a: MockServer;
+  let b: MockServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const options = { port: 0, log: false as const, redisUrl: redis.url, policies: ['default=20/60s', 'reads=1000/1s'] };
+    [a, b] = await Promise.all([createMock(options), createMock(options)]);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.dispose();
+  });
+
+  it('admit exactly the limit between them, and share monthly usage', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => fetch(`${(i % 2 ? a : b).url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    await fetch(`${a.url}/__mock/tenants/ten_teamco/usage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ traces: 1234 }) });
+    const state = await (await fetch(`${b.url}/__mock/state`)).json();
+    expect(state.tenants.find((t: { id: string }) => t.id === 'ten_teamco').usage.traces).toBe(1234);
+  });
+});
