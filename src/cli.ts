@@ -27,7 +27,7 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   mock: {
-    help: 'serve the mock: [--port 4010] [--host 127.0.0.1] [--limits dev] [--policy NAME=LIMIT/WINDOW]… [--latency 50-200] [--chaos 0.05] [--redis redis://…] [--fail-closed] [--no-control] [--no-watch]',
+    help: 'serve the mock: [--port 4010] [--host 127.0.0.1] [--limits dev] [--policy NAME=LIMIT/WINDOW]… [--latency 50-200] [--chaos 0.05] [--redis redis://…] [--fail-closed] [--no-control] [--no-watch] [--no-rate-limit] [--quiet]',
     run: async (args) => serve(args, false),
   },
   start: {
@@ -52,6 +52,7 @@ export function mockOptions(args: string[]): MockOptions {
       'no-control': { type: 'boolean' },
       'no-watch': { type: 'boolean' },
       'no-rate-limit': { type: 'boolean' },
+      quiet: { type: 'boolean' },
     },
     strict: true,
   });
@@ -78,6 +79,7 @@ export function mockOptions(args: string[]): MockOptions {
     control: !values['no-control'],
     watch: !values['no-watch'],
     rateLimit: values['no-rate-limit'] ? false : undefined,
+    log: values.quiet ? false : undefined,
   };
 }
 

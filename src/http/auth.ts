@@ -46,9 +46,17 @@ export interface AuthOptions {
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; code: 'missing_credentials' | 'invalid_api_key' | 'expired_token'; detail: string };
 
-/** SHA-256 hex digest of an API key secret: the only form in which keys are compared. */
+const digests = new Map<string, string>();
+
+/** SHA-256 hex digest of an API key secret: the only form in which keys are compared (memoised, bounded). */
 export function digestOf(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  let d = digests.get(secret);
+  if (d === undefined) {
+    d = createHash('sha256').update(secret).digest('hex');
+    if (digests.size >= 4096) digests.clear();
+    digests.set(secret, d);
+  }
+  return d;
 }
 
 /** The credential a request carries, if any. */

@@ -27,23 +27,23 @@ export const EXPOSED_HEADERS = [...new Set([
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Idempotency-Key, X-Request-Id, Prefer';
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
-/** Sets CORS headers; answers a preflight itself and returns true when it did. */
-export function applyCors(req: IncomingMessage, res: ServerResponse, options: CorsOptions = {}): boolean {
+/** Adds CORS headers to `headers`; answers a preflight itself and returns true when it did. */
+export function applyCors(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, options: CorsOptions = {}): boolean {
   const origin = req.headers.origin;
   const allowed = origin !== undefined && (options.origins === undefined || options.origins === '*' || options.origins.includes(origin));
   if (allowed) {
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
-    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    headers['Access-Control-Allow-Origin'] = origin;
+    headers['Access-Control-Allow-Credentials'] = 'true';
+    headers['Access-Control-Expose-Headers'] = EXPOSED_HEADERS;
   }
-  res.setHeader('Vary', 'Origin');
+  headers.Vary = 'Origin';
   if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
     if (allowed) {
-      res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-      res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-      res.setHeader('Access-Control-Max-Age', '600');
+      headers['Access-Control-Allow-Methods'] = ALLOWED_METHODS;
+      headers['Access-Control-Allow-Headers'] = ALLOWED_HEADERS;
+      headers['Access-Control-Max-Age'] = '600';
     }
-    res.statusCode = 204;
+    res.writeHead(204, headers);
     res.end();
     return true;
   }

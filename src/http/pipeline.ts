@@ -101,11 +101,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // 1. Request id.
     const requestId = requestIdOf(req.headers['x-request-id']);
     log.requestId = requestId;
-    res.setHeader('X-Request-Id', requestId);
+    // Every header of the answer is collected here and written once (see `send`).
+    const out: HeaderMap = { 'X-Request-Id': requestId };
     // 2. CORS.
-    if (applyCors(req, res, opts.cors)) return;
+    if (applyCors(req, res, out as Record<string, string>, opts.cors)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const ctx: ProblemContext = { model, requestId, instance: url.pathname };
+    const ctx: ProblemContext = { model, requestId, instance: url.pathname, headers: out };
     // 3. Route.
     const match = opts.router.match(req.method ?? 'GET', url.pathname);
     if (!match.operation) {
@@ -125,7 +126,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!read.ok) {
         const f = read.fault;
         if (f.code === 'payload_too_large') {
-          res.setHeader('Connection', 'close');
+          out.Connection = 'close';
           return sendProblem(res, ctx, f.code, { detail: `The body exceeds ${f.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: f.limit });
         }
         return sendProblem(res, ctx, f.code, { detail: f.detail });
@@ -180,10 +181,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         { failMode: opts.failMode },
       );
       rlHeaders = op.policies.length > 0 ? rateLimitHeaders(decision, clock.now()) : {};
-      for (const [name, value] of Object.entries(rlHeaders)) res.setHeader(name, value);
+      Object.assign(out, rlHeaders);
       const tightest = decision.perPolicy.reduce<number | null>((min, s) => (min === null || s.remaining < min ? s.remaining : min), null);
       log.remaining = tightest;
-      if (decision.degraded && decision.allowed) res.setHeader('X-Traceloom-Degraded', 'rate-limit-store-unavailable');
+      if (decision.degraded && decision.allowed) out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
       if (!decision.allowed) {
         const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
         return sendProblem(res, ctx, decision.code ?? 'internal_error', { ...(decision.problem ?? {}) }, extra);
@@ -212,7 +213,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (prior && prior.bodyDigest !== digest) {
         return sendProblem(res, ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
       }
-      if (prior) return send(res, prior.status, prior.body, { ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
+      if (prior) return send(res, prior.status, prior.body, { ...out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
     }
     // 11. Dispatch.
     const answer = await dispatch({ operation: op, method: op.method, url, params: match.params, query: params.query, headers: req.headers, body, raw, mediaType, principal, requestId, meters, decision });
@@ -223,7 +224,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (Object.values(usage).some((n) => n > 0)) await opts.store.recordUsage(principal.tenantId, usage, clock.now()).catch(() => undefined);
     }
     const contentType = answer.contentType ?? 'application/json';
-    const headers: HeaderMap = { ...(answer.headers ?? {}) };
+    const headers: HeaderMap = answer.headers ? Object.assign(out, answer.headers) : out;
     if (storeKey) {
       headers['Idempotent-Replayed'] = 'false';
       if (answer.status < 500) {

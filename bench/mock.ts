@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:mock`: requests/s of the Prism CLI, our mock (policy enforcement on) and a bare
+ * node:http server returning the same bytes, measured in one run with autocannon. Each server
+ * runs in its own process; autocannon runs here. Rounds alternate targets; medians are reported.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { repoRoot } from '../src/contract/index.js';
+
+const KEY = 'tl_test_enterprise_00000000000000000001';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = 32;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc {
+  url: string;
+  child: ChildProcess;
+  readyMs: number;
+}
+
+async function start(args: string[], ready: RegExp, port: number): Promise<Proc> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`not ready in 60 s: ${args.join(' ')}\n${log}`)), 60_000);
+    const on = (c: Buffer) => {
+      log += c.toString();
+      if (ready.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${args.join(' ')}\n${log}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - t0 };
+}
+
+function stop(p: Proc): Promise<void> {
+  return new Promise((resolve) => {
+    p.child.removeAllListeners('exit');
+    p.child.once('exit', () => resolve());
+    p.child.kill('SIGTERM');
+  });
+}
+
+interface Run {
+  rps: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function load(url: string, headers: Record<string, string>, extra: Partial<autocannon.Options> = {}): Promise<Run> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers, ...extra });
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function main() {
+  const tsx = ['--import', 'tsx'];
+  const [pPrism, pOurs, pBare] = await Promise.all([freePort(), freePort(), freePort()]);
+  const prism = await start([join(repoRoot, 'node_modules/@stoplight/prism-cli/dist/index.js'), 'mock', '--host', '127.0.0.1', '--port', String(pPrism), join(repoRoot, 'generated/openapi.json')], /Prism is listening/, pPrism);
+  // Enforcement on, limits raised so the run measures admitted requests, not 429s.
+  const ours = await start(
+    [...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(pOurs), '--no-watch', '--quiet', '--policy', 'default=1000000000/60s', '--policy', 'reads=1000000000/1s'],
+    /Traceloom mock ready in (\d+) ms/,
+    pOurs,
+  );
+  const readyLine = /ready in (\d+) ms/;
+  const auth = { authorization: `Bearer ${KEY}` };
+  // The bare server returns exactly our /v1/usage bytes and headers.
+  const sample = await fetch(`${ours.url}/v1/usage`, { headers: auth });
+  const bytes = await sample.text();
+  const sampleHeaders = Object.fromEntries([...sample.headers].filter(([k]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(k)));
+  const bareSrc = `require('http').createServer((q,s)=>{s.writeHead(200,${JSON.stringify(sampleHeaders)});s.end(${JSON.stringify(bytes)})}).listen(${pBare},'127.0.0.1',()=>console.log('bare ready'))`;
+  const bare = await start(['-e', bareSrc], /bare ready/, pBare);
+
+  // Startup to ready: createMock's own figure, as printed by the banner (median of 3 cold starts).
+  const startups: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const p = await start([...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(port), '--no-watch', '--quiet'], readyLine, port);
+    startups.push(p.readyMs);
+    await stop(p);
+  }
+
+  const rows: Record<string, Run[]> = { prism: [], prism_prefer: [], ours: [], ours_prism_path: [], bare: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    rows.bare!.push(await load(`${bare.url}/v1/usage`, auth));
+    rows.ours!.push(await load(`${ours.url}/v1/usage`, auth));
+    rows.ours_prism_path!.push(await load(`${ours.url}/v1/usage`, { ...auth, prefer: 'code=200' }));
+    rows.prism!.push(await load(`${prism.url}/v1/usage`, auth));
+    rows.prism_prefer!.push(await load(`${prism.url}/v1/usage`, { ...auth, prefer: 'code=200' }));
+  }
+  const paced = await load(`${ours.url}/v1/usage`, auth, { overallRate: 1000, connections: 10, duration: 5 } as Partial<autocannon.Options>);
+
+  await Promise.all([stop(prism), stop(ours), stop(bare)]);
+  const med = (k: string, f: keyof Run) => median(rows[k]!.map((r) => r[f]));
+  const ours_rps = med('ours', 'rps');
+  const prism_rps = med('prism', 'rps');
+  const bare_rps = med('bare', 'rps');
+  const ours_prism_path_rps = med('ours_prism_path', 'rps');
+  const prism_prefer_rps = med('prism_prefer', 'rps');
+  const non2xx = Object.values(rows).flat().reduce((n, r) => n + r.non2xx, 0);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`rounds: ${ROUNDS} × ${SECONDS} s, ${CONNECTIONS} connections; medians of requests/s (p99 ms)`);
+  for (const [k, runs] of Object.entries(rows)) console.log(`  ${k.padEnd(16)} ${Math.round(med(k, 'rps')).toString().padStart(7)} req/s  p99 ${med(k, 'p99')} ms   runs: ${runs.map((r) => Math.round(r.rps)).join(', ')}`);
+  console.log(`  ours at 1,000 req/s: p99 ${paced.p99} ms (${Math.round(paced.rps)} req/s achieved)`);
+  console.log(`  startup to ready (createMock): ${startups.map((s) => Math.round(s)).join(', ')} ms incl. process start; non-2xx answers in all runs: ${non2xx}`);
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  console.log(
+    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${r2(ours_rps / bare_rps)} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}`,
+  );
+}
+
+await main();
