@@ -4,9 +4,10 @@
  * instead of sending a request it knows will be refused (DESIGN §6).
  *
  * Per policy, not per client: an exhausted `ai` policy (20 per hour) must not stall ingest.
- * States: `open` (nothing known: send), `counted` (`remaining` left until `resetAt`: each send
- * takes one), `probing` (a window that was exhausted has reset: one request goes first and its
- * response tells the others how many may follow, so a crowd of waiters does not stampede).
+ * States: `probing` (nothing known yet, or an exhausted window has reset: one request goes first
+ * and its response tells the others how many may follow, so a crowd of callers does not
+ * stampede), `counted` (`remaining` left until `resetAt`: each send takes one), `open` (the
+ * server sent no rate-limit headers for it, or the window reset with quota left: send).
  * @module
  */
 import { retryAfterSeconds } from './errors.js';
@@ -49,8 +50,7 @@ export class PacingGate {
       let until = 0;
       let probeOut = false;
       for (const name of policies) {
-        const s = this.#states.get(name);
-        if (!s) continue;
+        const s = this.#state(name);
         if (s.mode === 'counted' && now >= s.resetAt) {
           s.mode = s.remaining > 0 ? 'open' : 'probing';
           s.probe = null;
@@ -133,7 +133,8 @@ export class PacingGate {
   #state(name: string): PolicyState {
     let s = this.#states.get(name);
     if (!s) {
-      s = { mode: 'open', remaining: 0, resetAt: 0, probe: null, seq: 0 };
+      // Nothing known yet: the first request probes, so a burst of first calls does not stampede.
+      s = { mode: 'probing', remaining: 0, resetAt: 0, probe: null, seq: 0 };
       this.#states.set(name, s);
     }
     return s;
