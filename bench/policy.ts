@@ -23,7 +23,7 @@ import type { ContractModel } from '../src/contract/model.js';
 import { applyOverrides, decide, MemoryStore, RedisStore, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
 import { startRedisServer } from './lib/redis-server.js';
 
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const MEMORY_MS = 400;
 const REDIS_MS = 800;
 const IN_FLIGHT = 64;
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   rlfClient.on('error', () => {});
   try {
     if (!(await redisStore.ready(5000))) throw new Error('RedisStore did not connect');
+    if (rlfClient.status !== 'ready') await new Promise((resolve) => rlfClient.once('ready', resolve));
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     console.log(`bench:policy on ${cpu} (${availableParallelism()} cores), Node ${process.version}, redis-server on :${server.port}`);
     console.log(`${ROUNDS} rounds + 1 warm-up; memory ${MEMORY_MS} ms, redis ${REDIS_MS} ms at ${IN_FLIGHT} in flight per measurement\n`);

@@ -19,7 +19,8 @@ local n = tonumber(ARGV[3])
 local m = tonumber(ARGV[4])
 local slack = tonumber(ARGV[5])
 local EPS = 1e-6
-local kind, limit, win, eff, cnt, first = {}, {}, {}, {}, {}, {}
+local half = slack / 2
+local kind, limit, win, eff, cnt, first, prev = {}, {}, {}, {}, {}, {}, {}
 local allowed = true
 local a = 6
 for i = 1, n do
@@ -28,46 +29,55 @@ for i = 1, n do
   kind[i], limit[i], win[i] = k, L, W
   local key = KEYS[i]
   if k == 's' then
-    -- exact log, sorted because stamps are max(now, newest stamp)
+    -- Exact log, sorted because stamps are max(now, newest stamp). Reads only: a refused
+    -- request writes nothing (a flood costs no writes, no replication traffic).
     local t = now
     local last = redis.call('LINDEX', key, -1)
+    local head = nil
     if last then
       last = tonumber(last)
       if last > t then t = last end
-    end
-    local count = 0
-    local head = nil
-    if last then
-      count = redis.call('LLEN', key)
       local edge = t - W
-      while count > 0 do
-        head = tonumber(redis.call('LINDEX', key, 0))
-        if head > edge then break end
+      while true do
+        local h = redis.call('LINDEX', key, 0)
+        if not h then break end
+        h = tonumber(h)
+        if h > edge then
+          head = h
+          break
+        end
         redis.call('LPOP', key)
-        count = count - 1
-        head = nil
       end
     end
-    eff[i], cnt[i], first[i] = t, count, head
+    local count = 0
+    if head then count = redis.call('LLEN', key) end
+    eff[i], cnt[i], first[i], prev[i] = t, count, head, last
     if count >= L then allowed = false end
   elseif k == 'f' then
-    local v = redis.call('HMGET', key, 's', 'c')
+    -- value: '<window start> <count>'
+    local v = redis.call('GET', key)
     local start = math.floor(now / W) * W
     local count = 0
-    local s = tonumber(v[1])
-    if s then
+    if v then
+      local sp = string.find(v, ' ', 1, true)
+      local s = tonumber(string.sub(v, 1, sp - 1))
       if s > start then start = s end
-      if s == start then count = tonumber(v[2]) end
+      if s == start then count = tonumber(string.sub(v, sp + 1)) end
     end
     eff[i], cnt[i] = start, count
     if count >= L then allowed = false end
   else
-    local v = redis.call('HMGET', key, 'tat', 'hw')
+    -- value: '<theoretical arrival time> <latest clock seen>'
+    local v = redis.call('GET', key)
     local t = now
-    local hw = tonumber(v[2])
-    if hw and hw > t then t = hw end
-    local tat = tonumber(v[1])
-    if not tat or tat < t then tat = t end
+    local tat = t
+    if v then
+      local sp = string.find(v, ' ', 1, true)
+      local hw = tonumber(string.sub(v, sp + 1))
+      if hw > t then t = hw end
+      tat = tonumber(string.sub(v, 1, sp - 1))
+      if tat < t then tat = t end
+    end
     eff[i], cnt[i] = t, tat
     if tat + W / L - t > W + EPS then allowed = false end
   end
@@ -81,8 +91,13 @@ for i = 1, n do
     local after = c
     if cons then
       redis.call('RPUSH', key, t)
-      redis.call('PEXPIRE', key, math.ceil(t + W - now) + slack)
       after = c + 1
+      if not first[i] or math.floor(t / half) ~= math.floor(prev[i] / half) then
+        -- (re)arm the expiry for a new list, or when the newest stamp enters a new half-slack
+        -- period: every stamp then expires at least W after it was pushed, at one PEXPIRE per
+        -- slack/2 instead of one per request
+        redis.call('PEXPIRE', key, math.ceil(t + W - now) + slack)
+      end
     end
     local reset = t
     if after > 0 then
@@ -90,7 +105,7 @@ for i = 1, n do
       if idx > 0 then
         reset = tonumber(redis.call('LINDEX', key, idx)) + W
       else
-        -- the oldest stamp: read in phase 1, or the one just pushed
+        -- the oldest stamp: read in phase 1, or this request's own
         reset = (first[i] or t) + W
       end
     end
@@ -102,8 +117,7 @@ for i = 1, n do
   elseif k == 'f' then
     local after = c
     if cons then
-      redis.call('HSET', key, 's', t, 'c', c + 1)
-      redis.call('PEXPIRE', key, math.ceil(t + W - now) + slack)
+      redis.call('SET', key, string.format('%d %d', t, c + 1), 'PX', math.ceil(t + W - now) + slack)
       after = c + 1
     end
     local rem = L - after
@@ -117,8 +131,7 @@ for i = 1, n do
     local after = c
     if cons then
       after = c + interval
-      redis.call('HSET', key, 'tat', after, 'hw', t)
-      redis.call('PEXPIRE', key, math.ceil(after - now) + slack)
+      redis.call('SET', key, string.format('%.17g %.17g', after, t), 'PX', math.ceil(after - now) + slack)
     end
     local rem = math.floor((W - (after - t)) / interval + EPS)
     if rem < 0 then rem = 0 end

@@ -23,7 +23,7 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
   /** Upper bound of the reconnect backoff. Default 1000. */
   maxReconnectDelayMs?: number;
-  /** Keep keys this long after they stop mattering on the request clock (time travel, skew). Default 60 s. */
+  /** Keep keys this long after they stop mattering on the request clock (time travel, skew). Default 60 s, at least 1 s. */
   ttlSlackMs?: number;
   /** Extra ioredis options (merged last). */
   redis?: RedisOptions;
@@ -57,7 +57,7 @@ export class RedisStore implements PolicyStore {
     // Without a listener ioredis would re-emit connection errors as uncaught exceptions.
     this.client.on('error', () => {});
     this.prefix = options.prefix ?? 'tl:';
-    this.slack = options.ttlSlackMs ?? 60_000;
+    this.slack = Math.max(1000, Math.ceil(options.ttlSlackMs ?? 60_000));
     this.client.defineCommand('tlEvaluate', { lua: EVALUATE_LUA });
     this.client.defineCommand('tlRecordUsage', { lua: RECORD_USAGE_LUA, numberOfKeys: 1 });
     const commands = this.client as unknown as Record<string, ScriptFn>;
