@@ -49,7 +49,7 @@ export async function call(target: Target, method: string, path: string, init: {
     body = JSON.stringify(init.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${target.url}${path}`, { method, headers, body });
+  const res = await fetch(`${target.url}${path}`, { method, headers, body: body as BodyInit | undefined });
   const text = await res.text();
   let parsed: unknown = text;
   try {
