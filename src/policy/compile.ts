@@ -25,7 +25,6 @@ export interface CompiledOperation {
   hasIpScope: boolean;
   /** Store keys per tenant, per API key (maintained by `decide`). */
   keyCache: Map<string, Map<string, readonly string[]>>;
-  keyCacheSize: number;
 }
 
 const ALGORITHM_KIND: Record<RateLimitPolicy['algorithm'], LimiterKind> = {
@@ -119,7 +118,6 @@ export function compileOperation(model: ContractModel, operation: OperationModel
       limiters,
       hasIpScope: limiters.some((l) => l.scope === 'ip'),
       keyCache: new Map(),
-      keyCacheSize: 0,
     };
     entry.byPlan.set(planId, compiled);
   }

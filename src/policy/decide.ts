@@ -55,34 +55,38 @@ function allowed(now: number, perPolicy: PolicyState[], degraded: boolean): Deci
   return { allowed: true, status: 200, code: null, perPolicy, violated: NONE, retryAfter: null, problem: null, degraded, now };
 }
 
-/** Cached key arrays stay below this many (tenant, key) pairs per compiled operation. */
+/** All cached key arrays together stay below this many (tenant, key) pairs (a few MB). */
 const KEY_CACHE_MAX = 50_000;
+let keyCacheEntries = 0;
+const cachingOps = new Set<CompiledOperation>();
 
 /**
  * The store keys of the operation's limiters for this request. Cached per (tenant, API key) on
  * the compiled operation: the hot path then builds no strings, and the cached strings carry
- * their hash, which makes MemoryStore's lookups cheap. Requests with ip-scoped limiters or
- * without a tenant are not cached (unbounded key space).
+ * their hash, which makes MemoryStore's lookups cheap. When the caches of all operations hold
+ * KEY_CACHE_MAX entries they are all dropped. Requests with ip-scoped limiters or without a
+ * tenant are not cached (an unbounded key space).
  */
 function limiterKeys(c: CompiledOperation, facts: RequestFacts): readonly string[] {
   const tenantId = facts.tenantId;
   if (tenantId === null || c.hasIpScope) return buildKeys(c, facts);
   const apiKeyId = facts.apiKeyId ?? '';
   let byKey = c.keyCache.get(tenantId);
+  let keys = byKey?.get(apiKeyId);
+  if (keys !== undefined) return keys;
+  if (++keyCacheEntries > KEY_CACHE_MAX) {
+    for (const op of cachingOps) op.keyCache.clear();
+    cachingOps.clear();
+    keyCacheEntries = 1;
+    byKey = undefined;
+  }
   if (byKey === undefined) {
-    if (c.keyCacheSize >= KEY_CACHE_MAX) {
-      c.keyCache.clear();
-      c.keyCacheSize = 0;
-    }
     byKey = new Map();
     c.keyCache.set(tenantId, byKey);
+    cachingOps.add(c);
   }
-  let keys = byKey.get(apiKeyId);
-  if (keys === undefined) {
-    keys = buildKeys(c, facts);
-    byKey.set(apiKeyId, keys);
-    c.keyCacheSize++;
-  }
+  keys = buildKeys(c, facts);
+  byKey.set(apiKeyId, keys);
   return keys;
 }
 

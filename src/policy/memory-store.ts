@@ -250,6 +250,11 @@ export class MemoryStore implements PolicyStore {
     for (const [meter, value] of Object.entries(values)) target.set(meter, value);
   }
 
+  /** Limiter and usage entries held (expired ones go at the next sweep). */
+  get size(): number {
+    return this.fixed.size + this.sliding.size + this.gcra.size + this.usage.size;
+  }
+
   async reset(): Promise<void> {
     this.fixed.clear();
     this.sliding.clear();

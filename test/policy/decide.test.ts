@@ -155,3 +155,16 @@ describe('decide: store failure', () => {
     expect(d).toMatchObject({ status: 402, code: 'plan_upgrade_required', perPolicy: [] });
   });
 });
+
+describe('MemoryStore housekeeping', () => {
+  it('drops limiter state once its window has passed, so memory does not grow with old keys', async () => {
+    const model = buildModel();
+    const store = new MemoryStore({ sweepIntervalMs: 1000 });
+    const clock = testClock();
+    for (let k = 0; k < 500; k++) await decide(facts(model, 'listTraces', { tenantId: `ten_${k}`, apiKeyId: `key_${k}` }), model, store, clock);
+    expect(store.size).toBe(1500); // default, default.burst, reads per tenant
+    clock.advance(61_000); // past every window (60 s sliding, 10 s bucket, 1 s fixed)
+    await decide(facts(model, 'listTraces', { tenantId: 'ten_new' }), model, store, clock);
+    expect(store.size).toBe(3);
+  });
+});

@@ -64,7 +64,7 @@ if (!binary) {
       expect(seen).toEqual([...Array.from({ length: 25 }, () => 'evalsha'), 'ping']);
     });
 
-    it('keeps every key of one request in one Cluster slot (`tl:{t:<tenant>}:…`)', async () => {
+    it('keeps every key of one request in one Cluster slot (`tl:{t:<tenant>}:…`), each with a TTL', async () => {
       const store = await open();
       const tenantId = freshTenant('slot');
       const f = facts(model, 'listAuditEvents', { tenantId, plan: 'team' });
@@ -77,6 +77,9 @@ if (!binary) {
         `tl:{t:${tenantId}}:rl:s:default:k:key_1`,
         `tl:{t:${tenantId}}:use:2026-03`,
       ]);
+      // every key expires by itself (limiter state after its window, usage 40 days after its month)
+      const ttls = await Promise.all(keys.map((k) => store.client.pttl(k)));
+      expect(ttls.every((t) => t > 0)).toBe(true);
       const slots = await Promise.all(keys.map((k) => store.client.call('CLUSTER', 'KEYSLOT', k).catch(() => null)));
       // CLUSTER KEYSLOT works on a standalone server too (Redis ≥ 3); when it does, one slot
       if (slots.every((s) => s !== null)) expect(new Set(slots).size).toBe(1);

@@ -127,6 +127,51 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       expect(admittedAt.filter((t) => t < 60_000)).toHaveLength(60);
     });
 
+    describe('burst capacity per plan: a flood is admitted exactly floor(2·L·10/60) at once', () => {
+      const cases = [
+        { plan: 'free', want: 20 },
+        { plan: 'starter', want: 100 },
+        { plan: 'pro', want: 333 },
+        { plan: 'team', want: 1000 },
+        { plan: 'enterprise', want: 3333 },
+      ];
+      for (const c of cases) {
+        it(`${c.plan}: ${c.want}`, async () => {
+          const clock = testClock();
+          const f = facts(base, 'ingestTrace', { tenantId: freshTenant('cap'), plan: c.plan });
+          const ds = await Promise.all(Array.from({ length: c.want + 5 }, () => decide(f, base, store, clock)));
+          expect(allowedCount(ds)).toBe(c.want);
+          const refused = ds.find((d) => !d.allowed)!;
+          expect(refused.violated).toEqual(['default.burst']);
+          // the next token comes after 10 s / capacity; Retry-After rounds that up to 1 s
+          expect(refused.retryAfter).toBe(1);
+          clock.set(byName(refused, 'default.burst').resetAt);
+          expect((await decide(f, base, store, clock)).allowed).toBe(true);
+        });
+      }
+    });
+
+    it('after a downgrade, a key over its new limit waits until enough of its log has expired', async () => {
+      const clock = testClock();
+      const t0 = clock.now();
+      const tenantId = freshTenant('down');
+      const model = applyOverrides(base, { policies: { default: { limit: 100, windowSeconds: 60 } } });
+      const lower = applyOverrides(base, { policies: { default: { limit: 60, windowSeconds: 60 } } });
+      const f = facts(model, 'ingestTrace', { tenantId });
+      for (let i = 0; i < 100; i++) {
+        clock.set(t0 + i * 100);
+        expect((await decide(f, model, store, clock)).allowed).toBe(true);
+      }
+      const d = await decide(facts(lower, 'ingestTrace', { tenantId }), lower, store, clock);
+      // 100 stamps at t0 + 0.1 s·i: the count drops below 60 when the 41st (i = 40) expires
+      expect(d).toMatchObject({ allowed: false, violated: ['default'] });
+      expect(byName(d, 'default')).toMatchObject({ limit: 60, remaining: 0, resetAt: t0 + 4_000 + 60_000 });
+      clock.set(t0 + 64_000 - 1);
+      expect((await decide(facts(lower, 'ingestTrace', { tenantId }), lower, store, clock)).allowed).toBe(false);
+      clock.set(t0 + 64_000);
+      expect((await decide(facts(lower, 'ingestTrace', { tenantId }), lower, store, clock)).allowed).toBe(true);
+    });
+
     it('consumes nothing from the other policies when one policy refuses (all-or-nothing)', async () => {
       const clock = testClock();
       const tenantId = freshTenant('aon');
