@@ -3,13 +3,15 @@
  * tests and benchmarks. Can be stopped and started again on the same port (outage drills).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Path of `redis-server` on PATH, or null. */
+/** Path of `redis-server`: `$TRACELOOM_REDIS_SERVER` when set (null if no such file), else from PATH, or null. */
 export function findRedisServer(): string | null {
+  const explicit = process.env['TRACELOOM_REDIS_SERVER'];
+  if (explicit !== undefined) return existsSync(explicit) ? explicit : null;
   const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   const path = found.stdout.trim();
   return found.status === 0 && path ? path : null;

@@ -8,8 +8,9 @@ import { compileOperation, type CompiledOperation } from './compile.js';
 import { hashTag, monthOf, scopeId, usageKey } from './keys.js';
 import type { Clock, DecideOptions, Decision, EvaluateResult, PolicyState, PolicyStore, ProblemMembers, RequestFacts } from './types.js';
 
-const NO_METERS: readonly MeterName[] = [];
-const NONE: string[] = [];
+const NO_METERS: readonly MeterName[] = Object.freeze([]);
+/** Shared empty list (frozen: a caller that pushes into a Decision's list gets an error, not a leak). */
+const NONE = Object.freeze([]) as unknown as string[];
 
 /** ISO 8601 at whole seconds, `2026-03-03T12:01:00Z` (DESIGN §3.3). */
 export function isoSeconds(ms: number): string {

@@ -267,7 +267,7 @@ export class MemoryStore implements PolicyStore {
   }
 }
 
-const EMPTY: number[] = [];
+const EMPTY = Object.freeze([]) as unknown as number[];
 
 function result(spec: LimiterSpec, admitted: boolean, remaining: number, resetAt: number): LimiterResult {
   return { name: spec.name, limit: spec.limit, remaining, resetAt, windowSeconds: spec.windowSeconds, admitted };
