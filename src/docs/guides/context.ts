@@ -51,8 +51,8 @@ export function operationsReturning(model: ContractModel, code: string): Operati
   return model.operations.filter((op) => op.errorCodes.includes(code));
 }
 
-/** The first named example of a problem body with this `code`, anywhere in the contract (document order). */
-export function problemExample(document: OpenApiDocument, code: string): Record<string, unknown> | null {
+/** The first named example value (document order: components.responses, then paths) that passes `test`. */
+function findExample(document: OpenApiDocument, test: (value: any) => boolean): Record<string, unknown> | null {
   let found: Record<string, unknown> | null = null;
   const visit = (node: unknown): void => {
     if (found || node === null || typeof node !== 'object') return;
@@ -60,7 +60,7 @@ export function problemExample(document: OpenApiDocument, code: string): Record<
     const examples = (node as Record<string, any>).examples;
     if (examples && typeof examples === 'object' && !Array.isArray(examples)) {
       for (const ex of Object.values<any>(examples)) {
-        if (ex?.value && typeof ex.value === 'object' && ex.value.code === code && typeof ex.value.type === 'string') {
+        if (ex?.value && typeof ex.value === 'object' && test(ex.value)) {
           found = ex.value;
           return;
         }
@@ -71,6 +71,29 @@ export function problemExample(document: OpenApiDocument, code: string): Record<
   visit(document.components?.responses);
   visit(document.paths);
   return found;
+}
+
+/**
+ * An example problem body for `code`: the contract's own named example when it has one, else one
+ * made from the registry entry (with the `request_id` style of the contract's other examples).
+ */
+export function problemExample(ctx: GuideContext, code: string): Record<string, unknown> | null {
+  const own = findExample(ctx.document, (v) => v.code === code && typeof v.type === 'string');
+  if (own) return own;
+  const def = ctx.model.errors[code];
+  if (!def) return null;
+  const requestId = findExample(ctx.document, (v) => typeof v.request_id === 'string')?.request_id;
+  const op = operationsReturning(ctx.model, code)[0];
+  return {
+    type: `${ctx.model.docsBaseUrl.replace(/\/+$/, '')}/errors#${code}`,
+    title: def.title,
+    status: def.status,
+    detail: def.description,
+    instance: op?.path ?? ctx.model.operations[0]?.path ?? '/',
+    code,
+    ...(requestId ? { request_id: requestId } : {}),
+    retryable: def.retryable,
+  };
 }
 
 /** Response headers documented next to problem examples of `code` (e.g. `Retry-After`). */

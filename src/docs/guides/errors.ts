@@ -14,7 +14,7 @@ export const ERRORS_TITLE = 'Errors';
 function section(ctx: GuideContext, e: ErrorDef): string {
   const ops = operationsReturning(ctx.model, e.code);
   const all = ops.length === ctx.model.operations.length;
-  const example = problemExample(ctx.document, e.code);
+  const example = problemExample(ctx, e.code);
   const waitFor = headersWithCode(ctx.document, e.code).filter((h) => /^retry-after$/i.test(h));
   const retry = e.retryable
     ? `Yes${waitFor.length ? `: wait the response's ${code(waitFor[0]!)} seconds, then send it again` : ', with exponential backoff and jitter'}.`
