@@ -86,6 +86,12 @@ export async function startRedisServer(binary = findRedisServer()): Promise<Redi
       proc.kill('SIGKILL');
     });
 
+  // a crashed test or bench must not leave an orphaned server behind
+  const killOnExit = () => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   await start();
   return {
     port,
@@ -95,6 +101,7 @@ export async function startRedisServer(binary = findRedisServer()): Promise<Redi
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
     async dispose() {
+      process.off('exit', killOnExit);
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

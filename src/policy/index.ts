@@ -10,6 +10,7 @@ export { decide } from './decide.js';
 export type { Clock, Decision, DecideOptions, FailMode, PolicyState, PolicyStore, ProblemMembers, RequestFacts } from './types.js';
 export { rateLimitHeaders, RATE_LIMIT_HEADER_NAMES } from './headers.js';
 export { problem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemOptions } from './problem.js';
+export { monthOf as usagePeriod, type MonthSpan } from './keys.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { RedisStore, type RedisStoreOptions } from './redis-store.js';
 export {

@@ -43,7 +43,7 @@ export function scopeId(scope: PolicyScope, tenantId: string | null, apiKeyId: s
   return apiKeyId ? safe(apiKeyId) : `-${safe(tenantId ?? ip ?? 'unknown')}`;
 }
 
-/** Start (ms) of the calendar month (UTC) containing `nowMs`, and of the next one. */
+/** A metering period: the calendar month (UTC) `id` (`YYYY-MM`) from `start` to `end` (ms, exclusive). */
 export interface MonthSpan {
   id: string;
   start: number;
