@@ -22,6 +22,7 @@ export const errorCodes = {
   malformed_json: { status: 400, title: 'Malformed JSON', retryable: false },
   missing_credentials: { status: 401, title: 'Missing credentials', retryable: false },
   not_found: { status: 404, title: 'Not found', retryable: false },
+  not_implemented: { status: 501, title: 'Not implemented', retryable: false },
   payload_too_large: { status: 413, title: 'Payload too large', retryable: false },
   plan_upgrade_required: { status: 402, title: 'Plan upgrade required', retryable: false },
   project_archived: { status: 403, title: 'Project archived', retryable: false },

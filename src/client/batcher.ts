@@ -81,6 +81,8 @@ export class Batcher {
   readonly #sampleRate: number;
   readonly #onRejected: BatcherOptions['onRejected'];
   readonly #queue: Entry[] = [];
+  /** Sum of `bytes` over `#queue`, so that deciding whether a full batch is waiting is O(1). */
+  #queuedBytes = 0;
   readonly #inflight = new Set<Entry>();
   readonly #stats = { accepted: 0, duplicates: 0, rejected: 0, dropped: 0, sampledOut: 0, batches: 0, splits: 0, requeues: 0 };
   readonly #rejectedByCode: Record<string, number> = {};
@@ -132,9 +134,12 @@ export class Batcher {
     if (this.#queue.length + this.#inflight.size >= this.#maxQueue) {
       this.#stats.dropped++;
       if (!this.#dropOldest || this.#queue.length === 0) return false;
-      this.#settle(this.#queue.shift()!);
+      const oldest = this.#queue.shift()!;
+      this.#queuedBytes -= oldest.bytes;
+      this.#settle(oldest);
     }
     this.#queue.push(entry);
+    this.#queuedBytes += entry.bytes;
     if (!this.#timer) this.#arm(this.#interval);
     this.#pump(false);
     return true;
@@ -182,11 +187,8 @@ export class Batcher {
   #pump(force: boolean): void {
     const flushing = force || this.#flushes.size > 0;
     while (this.#batchesInFlight < this.#concurrency && this.#queue.length > 0 && Date.now() >= this.#pausedUntil) {
+      if (!flushing && !this.#fullBatchWaiting()) return;
       const batch = this.#take();
-      if (!flushing && batch.length < this.#maxItems && !this.#full(batch)) {
-        this.#queue.unshift(...batch);
-        return;
-      }
       this.#batchesInFlight++;
       for (const e of batch) this.#inflight.add(e);
       void this.#deliver(batch).finally(() => {
@@ -197,24 +199,23 @@ export class Batcher {
     }
   }
 
-  /** Takes the longest prefix of the queue that fits the item and byte limits. */
+  /** True when the queue holds at least one batch that cannot grow any more. */
+  #fullBatchWaiting(): boolean {
+    return this.#queue.length >= this.#maxItems || this.#bodyBytes(this.#queue.length, this.#queuedBytes) > this.#maxBytes;
+  }
+
+  /** Takes the longest prefix of the queue that fits the item and byte limits (at least one trace). */
   #take(): Entry[] {
     let n = 0;
     let bytes = 0;
     while (n < this.#queue.length && n < this.#maxItems) {
       const next = this.#queue[n]!;
-      if (this.#bodyBytes(n + 1, bytes + next.bytes) > this.#maxBytes) break;
+      if (n > 0 && this.#bodyBytes(n + 1, bytes + next.bytes) > this.#maxBytes) break;
       bytes += next.bytes;
       n++;
     }
-    return this.#queue.splice(0, Math.max(n, 1));
-  }
-
-  /** True when one more queued trace would not fit in this batch anyway. */
-  #full(batch: Entry[]): boolean {
-    const next = this.#queue[0];
-    const bytes = batch.reduce((sum, e) => sum + e.bytes, 0);
-    return next !== undefined && this.#bodyBytes(batch.length + 1, bytes + next.bytes) > this.#maxBytes;
+    this.#queuedBytes -= bytes;
+    return this.#queue.splice(0, n);
   }
 
   /** Exact size of `{"traces":[a,b,…]}` for `count` items of `itemBytes` in total. */
@@ -252,7 +253,7 @@ export class Batcher {
       } else {
         this.#maxItems = Math.max(1, Math.min(this.#maxItems, said < batch.length ? said : Math.ceil(batch.length / 2)));
       }
-      this.#queue.unshift(...batch);
+      this.#putBack(batch);
       return;
     }
     // 2. A whole batch refused as a duplicate: everything in it is already stored.
@@ -282,7 +283,7 @@ export class Batcher {
       if (known?.retryable) retry.push(entry);
       else this.#reject(entry, r.code ?? 'rejected', r.detail);
     });
-    if (retry.length) this.#queue.unshift(...retry);
+    if (retry.length) this.#putBack(retry);
   }
 
   #rejectByPointer(batch: Entry[], error: TraceloomError): boolean {
@@ -297,14 +298,24 @@ export class Batcher {
     if (bad.size === 0) return false;
     const good: Entry[] = [];
     batch.forEach((e, i) => (bad.has(i) ? this.#reject(e, error.code, bad.get(i)) : good.push(e)));
-    this.#queue.unshift(...good);
+    this.#putBack(good);
     return true;
+  }
+
+  /** Returns traces to the front of the queue; the timer makes sure they leave again. */
+  #putBack(entries: Entry[]): void {
+    for (const e of entries) {
+      this.#inflight.delete(e);
+      this.#queuedBytes += e.bytes;
+    }
+    this.#queue.unshift(...entries);
+    if (!this.#timer) this.#arm(this.#interval);
   }
 
   #requeue(batch: Entry[], error: unknown): void {
     this.#stats.requeues++;
     this.#failures++;
-    this.#queue.unshift(...batch);
+    this.#putBack(batch);
     // Back off before the next attempt: the client already waited as long as it was allowed to.
     const pause = Math.min(this.#interval * 2 ** this.#failures, 30_000);
     this.#pausedUntil = Date.now() + pause;
@@ -333,6 +344,7 @@ export class Batcher {
   }
 
   #settle(entry: Entry): void {
+    this.#inflight.delete(entry);
     for (const w of entry.waiters.splice(0)) {
       if (!w.settled && --w.pending === 0) {
         w.settled = true;

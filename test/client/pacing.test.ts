@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { PacingGate, type Ticket } from '../../src/client/gate.js';
-import { json, problem, scripted, trace, type Responder, type Scripted } from './server.js';
+import { json, problem, scripted, trace, type Responder, type Scripted, type Seen } from './server.js';
 
 let server: Scripted | undefined;
 afterEach(async () => {
@@ -16,7 +16,7 @@ const page = { data: [], next_cursor: null };
 function fixedWindow(limit: number, windowMs: number): Responder & { refused: number } {
   let windowStart = 0;
   let count = 0;
-  const responder = ((_seen, res: ServerResponse) => {
+  const responder = ((_seen: Seen, res: ServerResponse) => {
     const now = Date.now();
     if (now - windowStart >= windowMs) {
       windowStart = now;
@@ -30,7 +30,7 @@ function fixedWindow(limit: number, windowMs: number): Responder & { refused: nu
     count++;
     res.writeHead(200, { 'content-type': 'application/json', ratelimit: `"default";r=${limit - count};t=${t}` });
     res.end(JSON.stringify(page));
-  }) as Responder & { refused: number };
+  }) as unknown as Responder & { refused: number };
   responder.refused = 0;
   return responder;
 }

@@ -160,7 +160,7 @@ describe('retry delay', () => {
   const ctx = { now: () => 1_000_000, random: () => 0.5, backoffBaseMs: 100, backoffMaxMs: 1000 };
   const res = (status: number, headers: Record<string, string>) => new Response(null, { status, headers });
 
-  it.each([
+  it.each<{ given: Record<string, string>; want: number; why: string }>([
     { given: { 'retry-after': '3', ratelimit: '"default";r=0;t=9', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1020' }, want: 3000, why: 'Retry-After first' },
     { given: { 'retry-after': new Date(1_005_000).toUTCString() }, want: 5000, why: 'Retry-After as an HTTP-date' },
     { given: { ratelimit: '"default";r=5;t=30, "reads";r=0;t=2', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1020' }, want: 2000, why: 'RateLimit t of the exhausted policy' },
@@ -182,6 +182,7 @@ describe('retry delay', () => {
     { status: 503, body: { code: 'service_unavailable' }, want: true },
     { status: 500, body: { code: 'some_new_code' }, want: true },
     { status: 503, body: { code: 'payload_too_large' }, want: false }, // the registry says no
+    { status: 501, body: { code: 'not_implemented' }, want: false }, // a 5xx the registry marks final
     { status: 402, body: { code: 'quota_exceeded' }, want: false },
     { status: 408, body: {}, want: false },
   ])('retryable($status, $body.code) is $want, from the registry', async ({ status, body, want }) => {

@@ -15,7 +15,7 @@ export interface Seen {
 }
 
 /** Answers one request; `index` counts requests from 0. May be async. */
-export type Responder = (seen: Seen, res: ServerResponse, index: number, req: IncomingMessage) => void | Promise<void>;
+export type Responder = (seen: Seen, res: ServerResponse, index: number, req: IncomingMessage) => unknown;
 
 export interface Scripted {
   url: string;
@@ -103,7 +103,7 @@ export const reset: Responder = (_seen, res) => {
 export function delayed(ms: number, then: Responder): Responder {
   return (seen, res, index, req) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(() => resolve(then(seen, res, index, req) as void), ms);
+      const timer = setTimeout(() => resolve(void then(seen, res, index, req)), ms);
       res.on('close', () => {
         clearTimeout(timer);
         resolve();
