@@ -251,9 +251,9 @@ export function readModel(document: OpenApiDocument, sourceOf: SourceOf = (p) =>
       const plan = op['x-traceloom-plan'] === undefined ? null : r.known(op['x-traceloom-plan'], planIds, `${base}/x-traceloom-plan`, `\`x-traceloom-plan\` on ${where}`);
       let maxBodyBytes: number | null = null;
       if (op['x-traceloom-max-body'] !== undefined) {
-        const size = parseSize(op['x-traceloom-max-body']);
-        if (!size) r.fail(`${base}/x-traceloom-max-body`, `\`x-traceloom-max-body\` on ${where} must be a size like 64KB, 512KB or 5MB; found ${describe(op['x-traceloom-max-body'])}`);
-        maxBodyBytes = size;
+        maxBodyBytes =
+          parseSize(op['x-traceloom-max-body']) ??
+          r.fail(`${base}/x-traceloom-max-body`, `\`x-traceloom-max-body\` on ${where} must be a size like 64KB, 512KB or 5MB; found ${describe(op['x-traceloom-max-body'])}`);
       }
       let maxItems: OperationModel['maxItems'] = null;
       if (op['x-traceloom-max-items'] !== undefined) {
