@@ -2,14 +2,19 @@
  * Bundling: the split contract under openapi/ becomes one self-contained document.
  * @module
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, createConfig } from '@redocly/openapi-core';
 import { stringify } from 'yaml';
 
-/** The repository root (two levels above this file, in src/ or dist/). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository root: the nearest folder above this file with openapi/ (works from src/ and dist/src/). */
+export const repoRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'openapi', 'openapi.yaml')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 /** The contract's root file. */
 export const defaultRoot = join(repoRoot, 'openapi', 'openapi.yaml');
