@@ -591,7 +591,7 @@ export interface components {
              * @default live
              * @enum {string}
              */
-            environment: "live" | "test";
+            environment?: "live" | "test";
             name: components["schemas"]["Name"];
             project_id: components["schemas"]["ProjectId"];
             scopes: components["schemas"]["Scope"][];
@@ -746,7 +746,7 @@ export interface components {
         /** @description A rule that runs an evaluator on a sample of incoming traces. */
         EvalRuleCreate: {
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
             evaluator: components["schemas"]["Evaluator"];
             filter?: components["schemas"]["EvalRuleFilter"];
             name: components["schemas"]["Name"];
@@ -803,7 +803,7 @@ export interface components {
              * @default api
              * @enum {string}
              */
-            source: "user" | "annotator" | "api";
+            source?: "user" | "annotator" | "api";
             span_id?: components["schemas"]["SpanId"];
             /** @enum {string} */
             thumbs?: "up" | "down";
@@ -849,7 +849,7 @@ export interface components {
              * @default unset
              * @enum {string}
              */
-            status: "ok" | "error" | "unset";
+            status?: "ok" | "error" | "unset";
             tags?: components["schemas"]["Tags"];
             trace_id: components["schemas"]["TraceId"];
             user_id?: string;
@@ -1087,7 +1087,7 @@ export interface components {
              * @default quality
              * @enum {string}
              */
-            objective: "cost" | "latency" | "quality";
+            objective?: "cost" | "latency" | "quality";
             prompt: string;
         };
         /**
@@ -1120,7 +1120,7 @@ export interface components {
              * @default unset
              * @enum {string}
              */
-            status: "ok" | "error" | "unset";
+            status?: "ok" | "error" | "unset";
             usage?: components["schemas"]["TokenUsage"];
         };
         /**
