@@ -11,11 +11,14 @@
  *   of its incr script), 64 requests in flight, each library on its own ioredis connection.
  * - redis3: `listTraces` on the enterprise plan as the contract defines it: `default` (sliding
  *   10000/60s) + `default.burst` (GCRA 3333/10s) + `reads` (fixed 2000/1s): 3 limiters, one trip.
- * Several rounds, interleaved; figures are medians over rounds (after one warm-up round).
+ * Several rounds, each pair in alternating order with a full GC before every measurement;
+ * figures are medians over rounds (after one warm-up round).
  * Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per decision
  * at 64 in flight. Ends with the one-line summary of DESIGN §9.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { loadModel } from '../src/contract/index.js';
@@ -30,18 +33,27 @@ const IN_FLIGHT = 64;
 const KEYS = 10_000;
 const clock = { now: () => Date.now() };
 
+// A full GC before each measurement, so one job's garbage is not collected on the next one's time.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
 type Job = (i: number) => Promise<unknown>;
 
-/** Runs `job` back to back for `ms`; returns decisions/s. Checks the time every 1024 calls. */
-async function throughputSerial(job: Job, ms: number): Promise<number> {
+/**
+ * Runs `job` back to back for `ms`; returns decisions per wall-clock second, and per second of
+ * this process's CPU time (the same job on an otherwise idle core: robust on a shared machine).
+ */
+async function throughputSerial(job: Job, ms: number): Promise<{ dps: number; cpu: number }> {
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const end = start + ms;
   let n = 0;
   for (;;) {
     for (let k = 0; k < 1024; k++) await job(n++);
     if (performance.now() >= end) break;
   }
-  return (n / (performance.now() - start)) * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { dps: (n / (performance.now() - start)) * 1000, cpu: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /** Times `count` calls one by one; returns the p99 in microseconds. */
@@ -125,22 +137,42 @@ async function main(): Promise<void> {
     const results: Record<string, number[]> = {};
     const add = (k: string, v: number) => (results[k] ??= []).push(v);
     for (let round = 0; round <= ROUNDS; round++) {
-      const memoryStore = new MemoryStore();
+      // each pair runs in alternating order (ours first on odd rounds), so drift favours neither
+      const pair = async <A, B>(ours: () => Promise<A>, theirs: () => Promise<B>): Promise<[A, B]> => {
+        gc();
+        if (round % 2 === 1) {
+          const a = await ours();
+          gc();
+          return [a, await theirs()];
+        }
+        const b = await theirs();
+        gc();
+        return [await ours(), b];
+      };
+      let memoryStore: MemoryStore | null = new MemoryStore();
       const rlfMemory = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
       const rlfRedis = new RateLimiterRedis({ storeClient: rlfClient, points: 1000, duration: 60, keyPrefix: `r${round}` });
-      const r = {
-        memory: await throughputSerial(ourJob(single, memoryStore, 'ingestTrace', 'pro', round), MEMORY_MS),
-        rlf_memory: await throughputSerial(rlfJob(rlfMemory, round), MEMORY_MS),
-        memory_p99_us: await p99Serial(ourJob(single, memoryStore, 'ingestTrace', 'pro', round + 1000), 50_000, 0),
-        redis: await throughputConcurrent(ourJob(single, redisStore, 'ingestTrace', 'pro', round), REDIS_MS),
-        redis3: await throughputConcurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round), REDIS_MS),
-        rlf_redis: await throughputConcurrent(rlfJob(rlfRedis, round), REDIS_MS),
-      };
-      const line = `memory ${fmt(r.memory)}/s (p99 ${fmt(r.memory_p99_us, 2)} µs) · rlf memory ${fmt(r.rlf_memory)}/s · redis ${fmt(r.redis.dps)}/s (p99 ${fmt(r.redis.p99, 2)} ms) · redis3 ${fmt(r.redis3.dps)}/s (p99 ${fmt(r.redis3.p99, 2)} ms) · rlf redis ${fmt(r.rlf_redis.dps)}/s (p99 ${fmt(r.rlf_redis.p99, 2)} ms)`;
+      const [memory, rlf_memory] = await pair(
+        () => throughputSerial(ourJob(single, memoryStore!, 'ingestTrace', 'pro', round), MEMORY_MS),
+        () => throughputSerial(rlfJob(rlfMemory, round), MEMORY_MS),
+      );
+      gc();
+      const memory_p99_us = await p99Serial(ourJob(single, memoryStore, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
+      memoryStore = null; // let it go before the Redis jobs
+      const [redis, rlf_redis] = await pair(
+        () => throughputConcurrent(ourJob(single, redisStore, 'ingestTrace', 'pro', round), REDIS_MS),
+        () => throughputConcurrent(rlfJob(rlfRedis, round), REDIS_MS),
+      );
+      gc();
+      const redis3 = await throughputConcurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round), REDIS_MS);
+      const r = { memory, rlf_memory, memory_p99_us, redis, redis3, rlf_redis };
+      const line = `memory ${fmt(r.memory.dps)}/s (${fmt(r.memory.cpu)}/cpu-s, p99 ${fmt(r.memory_p99_us, 2)} µs) · rlf memory ${fmt(r.rlf_memory.dps)}/s (${fmt(r.rlf_memory.cpu)}/cpu-s) · redis ${fmt(r.redis.dps)}/s (p99 ${fmt(r.redis.p99, 2)} ms) · redis3 ${fmt(r.redis3.dps)}/s (p99 ${fmt(r.redis3.p99, 2)} ms) · rlf redis ${fmt(r.rlf_redis.dps)}/s (p99 ${fmt(r.rlf_redis.p99, 2)} ms)`;
       console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
       if (round === 0) continue;
-      add('memory', r.memory);
-      add('rlf_memory', r.rlf_memory);
+      add('memory', r.memory.dps);
+      add('memory_cpu', r.memory.cpu);
+      add('rlf_memory', r.rlf_memory.dps);
+      add('rlf_memory_cpu', r.rlf_memory.cpu);
       add('memory_p99_us', r.memory_p99_us);
       add('redis', r.redis.dps);
       add('redis_p99_ms', r.redis.p99);
@@ -148,12 +180,11 @@ async function main(): Promise<void> {
       add('redis3_p99_ms', r.redis3.p99);
       add('rlf_redis', r.rlf_redis.dps);
       add('rlf_redis_p99_ms', r.rlf_redis.p99);
-      await memoryStore.close();
       await redisStore.reset(); // keep Redis small between rounds (rlf keys expire by themselves)
     }
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
     console.log(
-      `\nmedians: memory ${fmt(m['memory']!)}/s vs rlf ${fmt(m['rlf_memory']!)}/s; redis ${fmt(m['redis']!)}/s vs rlf ${fmt(m['rlf_redis']!)}/s ` +
+      `\nmedians: memory ${fmt(m['memory']!)}/s vs rlf ${fmt(m['rlf_memory']!)}/s (per CPU-second ${fmt(m['memory_cpu']!)} vs ${fmt(m['rlf_memory_cpu']!)}); redis ${fmt(m['redis']!)}/s vs rlf ${fmt(m['rlf_redis']!)}/s ` +
         `(p99 ${fmt(m['redis_p99_ms']!, 2)} vs ${fmt(m['rlf_redis_p99_ms']!, 2)} ms); redis with 3 limiters ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms)`,
     );
     console.log(
