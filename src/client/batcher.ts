@@ -58,7 +58,18 @@ interface Entry {
   trace: Trace;
   json: string;
   bytes: number;
+  /** Times the API answered this trace with a retryable per-item rejection. */
+  attempts: number;
   waiters: FlushWaiter[];
+}
+
+/** What the batcher needs from the client beyond {@link BatcherOptions}. */
+export interface BatcherContext {
+  sampleRate?: number;
+  /** Retries of a trace the API rejects per item with a retryable code. */
+  maxRetries?: number;
+  /** Delay before retry `attempt` (the client's capped exponential backoff with jitter). */
+  backoff?: (attempt: number) => number;
 }
 
 interface FlushWaiter {
@@ -79,6 +90,8 @@ export class Batcher {
   readonly #dropOldest: boolean;
   readonly #concurrency: number;
   readonly #sampleRate: number;
+  readonly #maxRetries: number;
+  readonly #backoff: (attempt: number) => number;
   readonly #onRejected: BatcherOptions['onRejected'];
   readonly #queue: Entry[] = [];
   /** Sum of `bytes` over `#queue`, so that deciding whether a full batch is waiting is O(1). */
@@ -89,11 +102,12 @@ export class Batcher {
   readonly #flushes = new Set<FlushWaiter>();
   #batchesInFlight = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
-  #pausedUntil = 0;
+  /** Set after a failure; cleared by the timer that ends the pause, or by a flush. */
+  #paused = false;
   #failures = 0;
   #closed = false;
 
-  constructor(send: SendBatch, options: BatcherOptions & { sampleRate?: number } = {}) {
+  constructor(send: SendBatch, options: BatcherOptions & BatcherContext = {}) {
     this.#send = send;
     const limit = (name: string, value: number | undefined, max: number) => {
       if (value === undefined) return max;
@@ -109,6 +123,8 @@ export class Batcher {
     this.#dropOldest = options.dropPolicy === 'oldest';
     this.#concurrency = options.concurrency === undefined ? 2 : limit('concurrency', options.concurrency, 64);
     this.#sampleRate = options.sampleRate ?? 1;
+    this.#maxRetries = options.maxRetries ?? 4;
+    this.#backoff = options.backoff ?? ((attempt) => Math.random() * Math.min(20_000, 500 * 2 ** attempt));
     this.#onRejected = options.onRejected;
   }
 
@@ -126,7 +142,7 @@ export class Batcher {
       return false;
     }
     const json = JSON.stringify(trace);
-    const entry: Entry = { trace, json, bytes: utf8Length(json), waiters: [] };
+    const entry: Entry = { trace, json, bytes: utf8Length(json), attempts: 0, waiters: [] };
     if (this.#bodyBytes(1, entry.bytes) > this.#maxBytes) {
       this.#reject(entry, PAYLOAD_TOO_LARGE, `trace ${trace.trace_id} alone is larger than a batch may be (${this.#maxBytes} bytes)`);
       return false;
@@ -157,7 +173,7 @@ export class Batcher {
       const waiter: FlushWaiter = { pending: entries.length, settled: false, resolve, reject };
       for (const e of entries) e.waiters.push(waiter);
       this.#flushes.add(waiter);
-      this.#pausedUntil = 0; // a flush is a request to try now
+      this.#paused = false; // a flush is a request to try now
       this.#pump(true);
     });
   }
@@ -186,7 +202,7 @@ export class Batcher {
   /** Sends batches while there is room: full ones always, partial ones when `force`d (timer, flush). */
   #pump(force: boolean): void {
     const flushing = force || this.#flushes.size > 0;
-    while (this.#batchesInFlight < this.#concurrency && this.#queue.length > 0 && Date.now() >= this.#pausedUntil) {
+    while (this.#batchesInFlight < this.#concurrency && this.#queue.length > 0 && !this.#paused) {
       if (!flushing && !this.#fullBatchWaiting()) return;
       const batch = this.#take();
       this.#batchesInFlight++;
@@ -275,15 +291,27 @@ export class Batcher {
   #settleResults(batch: Entry[], data: BatchResult | undefined): void {
     const byIndex = new Map((data?.results ?? []).map((r) => [r.index, r]));
     const retry: Entry[] = [];
+    const spent: Entry[] = [];
+    let code = '';
     batch.forEach((entry, index) => {
       const r = byIndex.get(index);
       if (!r || r.status === 'accepted') return this.#deliver1(entry, 'accepted');
       if (r.code === DUPLICATE) return this.#deliver1(entry, 'duplicate');
       const known = r.code ? (errorCodes as Record<string, { retryable: boolean }>)[r.code] : undefined;
-      if (known?.retryable) retry.push(entry);
-      else this.#reject(entry, r.code ?? 'rejected', r.detail);
+      if (!known?.retryable) return this.#reject(entry, r.code ?? 'rejected', r.detail);
+      code = r.code!;
+      (++entry.attempts > this.#maxRetries ? spent : retry).push(entry);
     });
-    if (retry.length) this.#putBack(retry);
+    // Retryable per-item rejections go back after a backoff; past the retry count they are kept
+    // queued like a failed batch (a flush waiting for them rejects), never dropped.
+    if (retry.length) {
+      this.#putBack(retry);
+      this.#pause(this.#backoff(Math.max(...retry.map((e) => e.attempts)) - 1));
+    }
+    if (spent.length) {
+      for (const e of spent) e.attempts = 0;
+      this.#requeue(spent, new TraceloomError({ status: 202, code, message: `${spent.length} trace(s) still rejected with \`${code}\` after ${this.#maxRetries} retries; they stay queued` }));
+    }
   }
 
   #rejectByPointer(batch: Entry[], error: TraceloomError): boolean {
@@ -317,13 +345,17 @@ export class Batcher {
     this.#failures++;
     this.#putBack(batch);
     // Back off before the next attempt: the client already waited as long as it was allowed to.
-    const pause = Math.min(this.#interval * 2 ** this.#failures, 30_000);
-    this.#pausedUntil = Date.now() + pause;
-    this.#arm(pause);
+    this.#pause(Math.min(Math.max(this.#interval, this.#backoff(this.#failures)), 30_000));
     const reason = isTraceloomError(error) || error instanceof Error ? error : new Error(String(error));
     for (const e of batch) {
       for (const w of e.waiters.splice(0)) this.#fail(w, reason);
     }
+  }
+
+  /** Sends nothing for `ms` (a flush cuts the pause short). */
+  #pause(ms: number): void {
+    this.#paused = true;
+    this.#arm(ms);
   }
 
   #deliver1(entry: Entry, how: 'accepted' | 'duplicate'): void {
@@ -365,6 +397,7 @@ export class Batcher {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      this.#paused = false;
       this.#pump(true);
       if (this.#queue.length > 0 && !this.#timer) this.#arm(this.#interval);
     }, ms);

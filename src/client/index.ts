@@ -51,7 +51,12 @@ export function createClient(options: ClientOptions): TraceloomClient {
   const { ingest: ingestOps, ...resources } = createSdk(client);
   const batcher = new Batcher(
     (body, text) => client.POST('/v1/ingest/batch', { body, bodySerializer: () => text }),
-    { ...ctx.batch, sampleRate: ctx.sampleRate },
+    {
+      ...ctx.batch,
+      sampleRate: ctx.sampleRate,
+      maxRetries: ctx.maxRetries,
+      backoff: (attempt) => Math.floor(ctx.random() * Math.min(ctx.backoffMaxMs, ctx.backoffBaseMs * 2 ** attempt)),
+    },
   );
   const ingest: Ingest = Object.assign((trace: Trace) => batcher.add(trace), ingestOps);
   return Object.assign(client, resources, {

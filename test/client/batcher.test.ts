@@ -117,6 +117,16 @@ describe('ingest batcher', () => {
     expect(server.requests.map((r) => tracesOf(r).length)).toEqual([4, 1]);
   });
 
+  it('keeps a trace the API keeps rejecting with a retryable code queued, and says so from flush()', async () => {
+    server = await scripted(perItem((id) => (id === trace(1).trace_id ? { status: 'rejected', code: 'internal_error' } : { status: 'accepted' })));
+    const client = clientFor(server, { maxRetries: 2 });
+    client.ingest(trace(0));
+    client.ingest(trace(1));
+    await expect(client.flush()).rejects.toThrow(/still rejected with `internal_error` after 2 retries/);
+    expect(server.requests.map((r) => tracesOf(r).length)).toEqual([2, 1, 1]);
+    expect(client.stats()).toMatchObject({ accepted: 1, rejected: 0, queued: 1 });
+  });
+
   it('on a 422 naming traces by pointer, rejects those and resends the rest', async () => {
     server = await scripted([
       problem(422, 'validation_failed', {}, { errors: [{ pointer: '/traces/1/start_time', code: 'format', message: 'not a date-time' }] }),
