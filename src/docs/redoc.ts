@@ -116,6 +116,23 @@ function run(args: string[], cwd: string): Promise<string> {
   });
 }
 
+/**
+ * `build-docs` prerenders the page for base path `/`, while the page hydrates under `basePath`;
+ * React keeps prerendered attributes on hydration, so the prerendered links (`href="/ingest"`)
+ * and section ids would stay wrong until the first client navigation. Rebase them to match.
+ */
+export function rebasePrerendered(html: string, basePath: string): string {
+  const base = normaliseBase(basePath);
+  if (base === '') return html;
+  const start = html.indexOf('<div id="redoc">');
+  const end = html.indexOf('<script type="module">', start);
+  if (start < 0 || end < 0) throw new Error('Unexpected build-docs output: no prerendered <div id="redoc"> before its module script (src/docs/redoc.ts).');
+  const rebased = html
+    .slice(start, end)
+    .replace(/(href|data-section-id)="\/(?!\/)([^"]*)"/g, (_m, attr: string, rest: string) => `${attr}="${base}${rest ? `/${rest}` : ''}"`);
+  return html.slice(0, start) + rebased + html.slice(end);
+}
+
 /** Makes an inlined Redoc page self-contained; throws when something would still load remotely. */
 export function makeOffline(html: string): string {
   let out = html;
@@ -156,7 +173,7 @@ export async function renderReference({ specFile, outFile, basePath, errorsTitle
       ],
       work,
     );
-    await writeFile(outFile, makeOffline(await readFile(rawFile, 'utf8')));
+    await writeFile(outFile, makeOffline(rebasePrerendered(await readFile(rawFile, 'utf8'), basePath)));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,0 +1,200 @@
+/**
+ * The rendered reference in a real browser (Debian's chromium through playwright-core, no
+ * browser download), served by serveDocs on loopback the way the mock serves it.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadContract, repoRoot, type LoadedContract } from '../../src/contract/index.js';
+import { buildDocs } from '../../src/docs/index.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireBinary } from '../support/requires.js';
+import { editedContract, removeAll, startDocsServer, tempDir, type DocsServer } from './helpers.js';
+
+const MENU = '[data-component-name="Menu/MenuItem"]';
+
+/** Redoc's route slug of a tag name (lower case, spaces to dashes), as its sidebar links show. */
+const slug = (name: string) => name.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9_\s-]/g, '').trim().replace(/[\s-]+/g, '-');
+const digits = (text: string) => text.replace(/(\d),(?=\d{3})/g, '$1');
+
+/** The `type` of the contract's first example problem with this code. */
+function problemType(document: any, code: string): string | null {
+  for (const response of Object.values<any>(document.components?.responses ?? {})) {
+    for (const media of Object.values<any>(response?.content ?? {})) {
+      for (const ex of Object.values<any>(media?.examples ?? {})) if (ex?.value?.code === code) return ex.value.type;
+    }
+  }
+  return null;
+}
+
+/** A page that records every request and every console error, for the offline checks. */
+interface Visit {
+  page: Page;
+  foreign: string[];
+  errors: string[];
+}
+
+describe('the rendered reference', () => {
+  if (!requireBinary(CHROMIUM, 'chromium', 'apt-get install -y chromium')) return;
+
+  let contract: LoadedContract;
+  let out: string;
+  let edited: { dir: string; root: string };
+  let editedOut: string;
+  let server: DocsServer;
+  let browser: Browser;
+  const changed = { rpm: 0, traces: 0 };
+
+  beforeAll(async () => {
+    contract = await loadContract();
+    [out, editedOut] = await Promise.all([tempDir(), tempDir()]);
+    // A copy of the contract whose cheapest plan has other numbers.
+    edited = await editedContract((data) => {
+      const plan = data.plans[0];
+      plan.rate_limit.requests_per_minute += 17;
+      plan.quotas.traces = plan.quotas.traces * 3 + 7;
+      changed.rpm = plan.rate_limit.requests_per_minute;
+      changed.traces = plan.quotas.traces;
+    });
+    await buildDocs({ outDir: out });
+    await buildDocs({ outDir: editedOut, root: edited.root });
+    server = await startDocsServer(out);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await removeAll(out, editedOut, edited?.dir);
+  });
+
+  async function visit(path: string): Promise<Visit> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const v: Visit = { page, foreign: [], errors: [] };
+    const local = new URL(server.origin).host;
+    page.on('request', (r) => {
+      const url = r.url();
+      if (url.startsWith('data:')) return;
+      const host = new URL(url.startsWith('blob:') ? url.slice(5) : url).host;
+      if (host !== local) v.foreign.push(url);
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') v.errors.push(m.text());
+    });
+    page.on('pageerror', (e) => v.errors.push(e.message));
+    await page.goto(`${server.origin}${path}`);
+    // Hydrated: React has attached its props to the sidebar's links.
+    await page.waitForFunction(
+      (sel) => {
+        const a = document.querySelector(`${sel} a`);
+        return a !== null && Object.keys(a).some((k) => k.startsWith('__reactProps'));
+      },
+      MENU,
+      { timeout: 20_000 },
+    );
+    return v;
+  }
+
+  async function done(v: Visit): Promise<void> {
+    await v.page.waitForLoadState('networkidle');
+    expect(v.foreign, 'requests that left 127.0.0.1').toEqual([]);
+    expect(v.errors, 'console errors').toEqual([]);
+    await v.page.close();
+  }
+
+  it('renders without console errors and without a single request leaving 127.0.0.1', async () => {
+    const v = await visit('/docs/');
+    expect(await v.page.title()).toBe(contract.model.title);
+    await expect.poll(() => v.page.locator('h1').first().textContent()).toContain(contract.model.title);
+    await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+    await v.page.waitForLoadState('networkidle');
+    await v.page.screenshot({ path: join(repoRoot, 'test-results', 'docs.png') });
+    await done(v);
+  });
+
+  it('lists every guide, every tag and every operation in the navigation', async () => {
+    const v = await visit('/docs/');
+    const bundle = JSON.parse(await readFile(join(out, 'openapi.json'), 'utf8'));
+    const names: string[] = bundle.tags.map((t: any) => t.name);
+    expect(names.length).toBe(6 + contract.document.tags.length);
+    const items = new Map<string, string>();
+    const collect = async () => {
+      const seen = await v.page.$$eval(`${MENU} a`, (as) => as.map((a) => [a.getAttribute('href') ?? '', a.textContent ?? ''] as const));
+      for (const [href, text] of seen) items.set(href, text);
+    };
+    for (const name of names) {
+      const link = v.page.locator(`${MENU} a[href="/docs/${slug(name)}"]`);
+      expect((await link.textContent({ timeout: 2_000 }))?.trim(), name).toBe(name);
+    }
+    // Operations show under their tag once it is opened.
+    for (const tag of contract.document.tags.map((t: any) => t.name as string)) {
+      await v.page.locator(`${MENU} a[href="/docs/${slug(tag)}"]`).click({ timeout: 5_000 });
+      await v.page.waitForSelector(`${MENU} a[href^="/docs/${slug(tag)}/"]`, { timeout: 5_000 }).catch(() => undefined);
+      await collect();
+    }
+    for (const op of contract.model.operations) {
+      const href = `/docs/${slug(op.tag)}/${op.operationId.toLowerCase()}`;
+      expect(items.get(href), `${op.operationId} in the sidebar`).toContain(op.summary);
+    }
+    await done(v);
+  });
+
+  /** The plans table, as text cells by row label. */
+  async function plansTable(page: Page): Promise<Map<string, string[]>> {
+    const table = page.locator('[id="rate-limits-and-plans/plans"] table').first();
+    await table.waitFor({ timeout: 10_000 });
+    const rows: string[][] = await table.locator('tr').evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').trim())),
+    );
+    return new Map(rows.map((r) => [r[0]!, r.slice(1).map(digits)]));
+  }
+
+  it("shows the contract's plan numbers in the plans table", async () => {
+    const v = await visit('/docs/rate-limits-and-plans/plans');
+    const rows = await plansTable(v.page);
+    const plans = contract.model.plans;
+    expect(rows.get('')).toEqual(plans.map((p) => p.name));
+    expect(rows.get('Requests per minute')).toEqual(plans.map((p) => String(p.requestsPerMinute)));
+    expect(rows.get('Monthly traces')).toEqual(plans.map((p) => (p.quotas.traces === null ? 'unlimited' : String(p.quotas.traces))));
+    expect(rows.get('Data retention')).toEqual(plans.map((p) => (p.retentionDays === null ? 'unlimited' : `${p.retentionDays} days`)));
+    await done(v);
+  });
+
+  it('shows other numbers when the contract changes', async () => {
+    server.dir = editedOut;
+    try {
+      const v = await visit('/docs/rate-limits-and-plans/plans');
+      const rows = await plansTable(v.page);
+      expect(rows.get('Requests per minute')![0]).toBe(String(changed.rpm));
+      expect(rows.get('Monthly traces')![0]).toBe(String(changed.traces));
+      expect(changed.rpm).not.toBe(contract.model.plans[0]!.requestsPerMinute);
+      await done(v);
+    } finally {
+      server.dir = out;
+    }
+  });
+
+  it("takes a problem's type URI to that code's section", async () => {
+    const codes = Object.keys(contract.model.errors);
+    const base = contract.model.docsBaseUrl.replace(/\/+$/, '');
+    for (const code of [codes[0]!, codes[Math.floor(codes.length / 2)]!, codes[codes.length - 1]!]) {
+      const def = contract.model.errors[code]!;
+      // The URI a client finds in a problem body (the contract's example, else the registry's rule),
+      // with the docs host mapped to this server's /docs.
+      const type = problemType(contract.document, code) ?? `${base}/errors#${code}`;
+      expect(type.startsWith(`${base}/`)).toBe(true);
+      const v = await visit(`/docs${type.slice(base.length)}`);
+      // Redoc gives the section and its heading the same id; the section is the first.
+      const section = v.page.locator(`[id="errors/${code}"]`).first();
+      await section.waitFor({ timeout: 10_000 });
+      await expect.poll(async () => (await section.boundingBox())?.y ?? -1, { message: `${code} scrolled to the top` }).toBeLessThan(120);
+      expect((await section.boundingBox())!.y).toBeGreaterThanOrEqual(-2);
+      const text = (await section.textContent()) ?? '';
+      expect(text).toContain(def.title);
+      expect(text).toContain(String(def.status));
+      expect(new URL(v.page.url()).pathname).toBe(`/docs/errors/${code}`);
+      await done(v);
+    }
+  });
+});
