@@ -5,7 +5,8 @@
  */
 import { relative } from 'node:path';
 import { ContractError, repoRoot } from '../contract/index.js';
-import { buildDocs, defaultOutDir, docsStale } from './index.js';
+import { defaultOutDir } from './build.js';
+import { buildDocs, docsStale } from './index.js';
 
 /** Runs the docs build with CLI arguments; returns the exit code. */
 export async function runDocs(args: string[]): Promise<number> {

@@ -11,9 +11,9 @@ export function count(n: Limit): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** `60` → `60 s`, `3600` → `1 h`, `86400` → `24 h`, `120` → `2 min`. */
+/** `60` → `60 s`, `120` → `2 min`, `3600` → `1 h`, `86400` → `24 h`. */
 export function duration(seconds: number): string {
-  if (seconds < 60 || seconds % 60 !== 0) return `${count(seconds)} s`;
+  if (seconds <= 60 || seconds % 60 !== 0) return `${count(seconds)} s`;
   if (seconds % 3600 === 0) return `${count(seconds / 3600)} h`;
   return `${count(seconds / 60)} min`;
 }

@@ -4,6 +4,6 @@
  * that serves them (the mock mounts it at `/docs/` and `/llms.txt`).
  * @module
  */
-export { buildDocs, defaultOutDir, type BuildOptions } from './build.js';
+export { buildDocs, type BuildOptions } from './build.js';
 export { docsStale, type StaleOptions } from './stale.js';
 export { serveDocs, type ServeOptions } from './serve.js';

@@ -10,7 +10,7 @@ import { errorLink, errorsWhere, operationLink, type Guide, type GuideContext } 
 /** How a scheme is sent, from its OpenAPI security-scheme object. */
 function howToSend(scheme: any): string {
   if (scheme?.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer') {
-    return `Authorization: Bearer ${scheme.bearerFormat ?? '<token>'}`;
+    return `Authorization: Bearer <${scheme.bearerFormat ?? 'token'}>`;
   }
   if (scheme?.type === 'http' && String(scheme.scheme).toLowerCase() === 'basic') return 'Authorization: Basic <base64>';
   if (scheme?.type === 'apiKey') return scheme.in === 'header' ? `${scheme.name}: <key>` : `${scheme.in} ${scheme.name}`;

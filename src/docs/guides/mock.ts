@@ -4,7 +4,7 @@
  * the exact keys are printed by the mock itself, so the guide names their pattern only.
  * @module
  */
-import { block, blocks, code, duration, list, table } from '../format.js';
+import { block, blocks, code, count, duration, list, table } from '../format.js';
 import { errorLink, errorsWhere, operationLink, planName, type Guide, type GuideContext } from './context.js';
 
 /** The mock's default address (DESIGN §5), not contract data. */
@@ -38,7 +38,7 @@ export const mock: Guide = {
         'a tenant with an archived project, so every error path can be reached.',
       table(
         ['Plan', 'Key prefix', 'Requests per minute'],
-        model.plans.map((p) => [p.name, code(`tl_test_${p.id}_`), String(p.requestsPerMinute)]),
+        model.plans.map((p) => [p.name, code(`tl_test_${p.id}_`), count(p.requestsPerMinute)]),
       ),
       scopes.length > 0 && `Keys carry the scopes ${list(scopes.map((s) => code(s)))}; dev session tokens (JWT) for the dashboard are in the fixtures too.`,
       listOp &&
