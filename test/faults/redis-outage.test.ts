@@ -1,0 +1,160 @@
+/**
+ * Faults (issue 7): two mock instances share one real redis-server under load; the server is
+ * killed (SIGKILL) mid-load and started again on the same port. DESIGN §4: a store failure
+ * follows `failMode` (open admits with `X-Traceloom-Degraded`, closed answers 503
+ * `service_unavailable` with `Retry-After`), never crashes, and recovers by itself.
+ * Every loop is bounded in count and in time; everything is on loopback.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
+import { createMock, type MockServer } from '../../src/mock/index.js';
+import { requireBinary } from '../support/requires.js';
+
+const LOAD_KEY = 'tl_test_enterprise_00000000000000000001';
+const CHECK_KEY = 'tl_test_team_0000000000000000000000001';
+/** Load never meets a 429: every answer is either enforced (2xx + RateLimit) or the store's fault. */
+const POLICIES = ['default=1000000/60s', 'reads=20/60s'];
+const WORKERS = 12;
+const REQUEST_TIMEOUT_MS = 5000;
+const MAX_REQUESTS = 20_000;
+
+type Kind = 'enforced' | 'degraded' | 'unavailable' | 'other';
+interface Seen {
+  kind: Kind;
+  status: number;
+  at: number;
+  detail: string;
+}
+
+/** Classifies one answer; `other` carries what made it wrong. */
+async function classify(res: Response): Promise<Seen> {
+  const at = performance.now();
+  const text = await res.text();
+  const detail = `${res.status} ${res.headers.get('content-type')} ${text.slice(0, 200)}`;
+  const enforced = res.headers.has('ratelimit') && res.headers.has('ratelimit-policy') && !res.headers.has('x-traceloom-degraded');
+  if (res.status < 300 && enforced) return { kind: 'enforced', status: res.status, at, detail };
+  if (res.status < 300 && res.headers.get('x-traceloom-degraded') === 'rate-limit-store-unavailable' && !res.headers.has('ratelimit')) {
+    return { kind: 'degraded', status: res.status, at, detail };
+  }
+  if (res.status === 503 && res.headers.get('content-type')?.startsWith('application/problem+json')) {
+    const body = JSON.parse(text) as { code?: string; status?: number; retry_after_seconds?: number; type?: string };
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (body.code === 'service_unavailable' && body.status === 503 && retryAfter >= 1 && body.retry_after_seconds === retryAfter && body.type?.endsWith('#service_unavailable')) {
+      return { kind: 'unavailable', status: res.status, at, detail };
+    }
+  }
+  return { kind: 'other', status: res.status, at, detail };
+}
+
+/** One request to `base`: a fresh trace (ids never repeat, so no 409). */
+let traceSeq = 0;
+async function ingest(base: string): Promise<Seen> {
+  const id = `tr_fa${(traceSeq++).toString(16).padStart(14, '0')}`;
+  try {
+    const res = await fetch(`${base}/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LOAD_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ trace_id: id, name: 'fault drill', start_time: '2026-03-03T12:00:00Z', status: 'ok', spans: [] }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    return await classify(res);
+  } catch (err) {
+    return { kind: 'other', status: 0, at: performance.now(), detail: `no answer: ${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+
+/** Concurrent load over both instances until `stop()` or the request budget is spent. */
+function startLoad(urls: string[]) {
+  const seen: Seen[] = [];
+  let running = true;
+  let n = 0;
+  const done = Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (running && n < MAX_REQUESTS) seen.push(await ingest(urls[n++ % urls.length]!));
+    }),
+  );
+  return {
+    seen,
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `base` until an answer is enforced again; returns the ms it took (throws after `limitMs`). */
+async function untilEnforced(base: string, limitMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < limitMs) {
+    if ((await ingest(base)).kind === 'enforced') return performance.now() - t0;
+    await sleep(50);
+  }
+  throw new Error(`${base} did not enforce limits again within ${limitMs} ms of redis-server's restart`);
+}
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+describe.each([
+  { failMode: 'open' as const, whileDown: 'degraded' as const },
+  { failMode: 'closed' as const, whileDown: 'unavailable' as const },
+])('redis-server killed and restarted under load, failMode $failMode', ({ failMode, whileDown }) => {
+  if (!requireBinary(findRedisServer(), 'redis-server', 'apt-get install -y redis-server')) return;
+  let redis: RedisServer;
+  let mocks: MockServer[] = [];
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    redis = await startRedisServer();
+    const options = { port: 0, log: false as const, env: {}, redisUrl: redis.url, failMode, policies: POLICIES };
+    mocks = await Promise.all([createMock(options), createMock(options)]);
+    for (const m of mocks) await untilEnforced(m.url, 5000); // both connected before the drill
+  });
+  afterEach(() => expect(unhandled).toEqual([]));
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await Promise.all(mocks.map((m) => m.close()));
+    await redis?.dispose();
+  });
+
+  it(`answers every request (${whileDown === 'degraded' ? '2xx marked degraded' : '503 service_unavailable with Retry-After'} while down) and enforces again by itself after the restart`, async () => {
+    const urls = mocks.map((m) => m.url);
+    const load = startLoad(urls);
+    await sleep(400);
+    const killedAt = performance.now();
+    await redis.stop();
+    await sleep(1200);
+    const restartedAt = performance.now();
+    await redis.start();
+    // Each instance reconnects on its own (bounded backoff, 1 s at most between attempts).
+    const recovery = await Promise.all(urls.map((u) => untilEnforced(u, 5000)));
+    await sleep(200);
+    await load.stop();
+
+    const seen = load.seen;
+    const wrong = seen.filter((s) => s.kind === 'other' || (s.kind !== 'enforced' && s.kind !== whileDown));
+    expect(wrong.map((s) => s.detail).slice(0, 5)).toEqual([]);
+    expect(seen.length).toBeGreaterThan(100);
+    // The outage was met by the load, and nothing before the kill was a fault answer.
+    const down = seen.filter((s) => s.kind === whileDown);
+    expect(down.length).toBeGreaterThan(10);
+    expect(seen.filter((s) => s.at < killedAt && s.kind !== 'enforced')).toEqual([]);
+    expect(down.every((s) => s.at > killedAt)).toBe(true);
+    // Enforcement came back by itself within a few seconds, and load after it is enforced.
+    for (const ms of recovery) expect(ms).toBeLessThan(5000);
+    const tail = seen.filter((s) => s.at > restartedAt + Math.max(...recovery) + 100);
+    expect(tail.length).toBeGreaterThan(0);
+    expect(tail.every((s) => s.kind === 'enforced')).toBe(true);
+  });
+
+  it('shares one limit between both instances again after the restart (counters live in the new redis-server)', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${mocks[i % 2]!.url}/v1/traces?limit=1`, { headers: { authorization: `Bearer ${CHECK_KEY}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+  });
+});
