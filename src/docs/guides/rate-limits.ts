@@ -104,15 +104,19 @@ function burstTable(model: ContractModel, bursting: RateLimitPolicy[]): string {
 function endpointsTable(ctx: GuideContext): string {
   const { model } = ctx;
   return table(
-    ['Operation', 'Endpoint', 'Policies', 'Meters', 'Lowest plan', 'Counts against cap', 'Max body'],
+    ['Endpoint', 'Policies', 'Meters', 'Other limits'],
     model.operations.map((op) => [
-      operationLink(ctx, op, op.operationId),
-      code(`${op.method} ${op.path}`),
-      op.policies.length ? op.policies.map((p) => code(p)).join(', ') : 'none: not rate-limited',
-      op.quotas.length ? op.quotas.map((q) => `${code(q.meter)} ${q.count === 'per_request' ? '1 per request' : `1 per item of ${code(q.items ?? '')}`}`).join('; ') : '—',
-      op.plan ? planName(model, op.plan) : '—',
-      op.cap ? code(op.cap) : '—',
-      op.maxBodyBytes === null ? '—' : `${bytes(op.maxBodyBytes)}${op.maxItems ? `, ${count(op.maxItems.max)} ${op.maxItems.field}` : ''}`,
+      operationLink(ctx, op),
+      op.policies.length ? op.policies.map((p) => code(p)).join(', ') : 'none',
+      op.quotas.length ? op.quotas.map((q) => `${code(q.meter)}${q.count === 'per_item' ? ' per item' : ''}`).join(', ') : '—',
+      [
+        op.plan && `${planName(model, op.plan)} plan and up`,
+        op.cap && `cap ${code(op.cap)}`,
+        op.maxBodyBytes !== null && `body ≤ ${bytes(op.maxBodyBytes)}`,
+        op.maxItems && `≤ ${count(op.maxItems.max)} ${op.maxItems.field}`,
+      ]
+        .filter(Boolean)
+        .join('; ') || '—',
     ]),
   );
 }
@@ -192,6 +196,7 @@ export const rateLimits: Guide = {
           'The companion is announced as its own item in `RateLimit-Policy`.',
       bursting.length > 0 && burstTable(model, bursting),
       '## Policies per endpoint',
+      'What each operation is counted against. An operation without policies sends no rate-limit headers; a meter counted per item adds the number of items in the request.',
       endpointsTable(ctx),
       '## Quotas and caps',
       `Meters are counted per tenant per calendar month (UTC): ${list(meters.map((m) => `${code(m.name)} (${m.description.replace(/\.$/, '').toLowerCase()})`))}. ` +
