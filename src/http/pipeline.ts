@@ -91,6 +91,11 @@ export interface Pipeline {
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
+/** Discards a body the operation does not take; a request without one needs nothing. */
+function drain(req: IncomingMessage): void {
+  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) req.resume();
+}
+
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
@@ -111,7 +116,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const match = opts.router.match(req.method ?? 'GET', url.pathname);
     if (!match.operation) {
       const allowed = match.allowed;
-      req.resume();
+      drain(req);
       return sendProblem(res, ctx, 'not_found', {
         detail: allowed.length ? `${req.method} is not defined for ${url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${url.pathname}.`,
       }, allowed.length ? { Allow: allowed.join(', ') } : {});
@@ -142,7 +147,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
       }
     } else {
-      req.resume();
+      drain(req);
     }
     for (const name of url.searchParams.keys()) {
       if (CREDENTIAL_QUERY.test(name)) {

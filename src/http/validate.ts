@@ -65,6 +65,7 @@ function toItems(errors: ErrorObject[] | null | undefined, prefix = ''): Problem
 interface Compiled {
   params: ValidateFunction | null;
   queryNames: string[];
+  headerNames: string[];
   body: Map<string, ValidateFunction>;
 }
 
@@ -88,11 +89,13 @@ export class RequestValidator {
     const properties: Record<string, unknown> = {};
     const required: string[] = [];
     const queryNames: string[] = [];
+    const headerNames: string[] = [];
     for (const p of [...(this.document.paths[op.path].parameters ?? []), ...(raw.parameters ?? [])].map((p: unknown) => resolveRef(this.document, p))) {
       const key = `${p.in}:${p.in === 'header' ? String(p.name).toLowerCase() : p.name}`;
       properties[key] = rewrite(p.schema);
       if (p.required) required.push(key);
       if (p.in === 'query') queryNames.push(p.name);
+      if (p.in === 'header') headerNames.push(String(p.name).toLowerCase());
     }
     const params = queryNames.length || Object.keys(properties).length ? this.paramAjv.compile({ type: 'object', properties, required }) : null;
     const body = new Map<string, ValidateFunction>();
@@ -100,7 +103,7 @@ export class RequestValidator {
     for (const [type, media] of Object.entries<any>(content)) {
       if (type === 'application/json' && media.schema) body.set(type, this.bodyAjv.compile(rewrite(media.schema)));
     }
-    const compiled = { params, queryNames, body };
+    const compiled = { params, queryNames, headerNames, body };
     this.cache.set(op.operationId, compiled);
     return compiled;
   }
@@ -115,7 +118,10 @@ export class RequestValidator {
       if (all.length > 1) return { ok: false, code: 'invalid_request', errors: [{ pointer: '', code: 'duplicate', message: `query parameter \`${name}\` is given ${all.length} times` }] };
       if (all.length === 1) data[`query:${name}`] = all[0];
     }
-    for (const [name, value] of Object.entries(input.headers)) if (typeof value === 'string') data[`header:${name}`] = value;
+    for (const name of c.headerNames) {
+      const value = input.headers[name];
+      if (typeof value === 'string') data[`header:${name}`] = value;
+    }
     if (!c.params || c.params(data)) {
       const query: Record<string, unknown> = {};
       for (const name of c.queryNames) if (data[`query:${name}`] !== undefined) query[name] = data[`query:${name}`];

@@ -378,6 +378,7 @@ export function createHandlers(ctx: HandlerContext): Record<string, Handler> {
   };
 }
 
-function keyView(k: { id: string; name: string; prefix: string; scopes: string[]; projectId: string | null; createdAt: string; lastUsedAt: string | null; revoked: boolean }): Json {
-  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, project_id: k.projectId, created_at: k.createdAt, last_used_at: k.lastUsedAt, revoked: k.revoked };
+function keyView(k: { id: string; name: string; prefix: string; scopes: string[]; projectId: string | null; createdAt: string; lastUsedMs: number | null; revoked: boolean }): Json {
+  const lastUsed = k.lastUsedMs === null ? null : new Date(k.lastUsedMs).toISOString();
+  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, project_id: k.projectId, created_at: k.createdAt, last_used_at: lastUsed, revoked: k.revoked };
 }

@@ -67,6 +67,8 @@ export interface MockServer {
   /** The live model (after overrides) — for banners and tests. */
   readonly model: ContractModel;
   readonly fixtures: Fixtures;
+  /** The underlying node:http server (to attach upgrades, or to emit requests in benchmarks). */
+  readonly server: Server;
 }
 
 interface Loaded {
@@ -381,6 +383,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     get fixtures() {
       return current.fixtures;
     },
+    server,
     async close() {
       for (const w of watchers) w.close();
       await new Promise<void>((resolve) => {

@@ -21,7 +21,8 @@ export interface KeyEntry extends KeyRecord {
   secret: string;
   prefix: string;
   createdAt: string;
-  lastUsedAt: string | null;
+  /** ms epoch of the last authenticated use (formatted only when a key is shown). */
+  lastUsedMs: number | null;
 }
 
 export type Json = Record<string, any>;
@@ -90,8 +91,8 @@ export class MockState implements TenantDirectory {
     }
   }
 
-  addKey(tenant: TenantRecord, k: Omit<KeyEntry, 'prefix' | 'lastUsedAt'>): KeyEntry {
-    const entry: KeyEntry = { ...k, prefix: k.secret.slice(0, Math.min(16, k.secret.indexOf('_', 3) + 6)), lastUsedAt: null };
+  addKey(tenant: TenantRecord, k: Omit<KeyEntry, 'prefix' | 'lastUsedMs'>): KeyEntry {
+    const entry: KeyEntry = { ...k, prefix: k.secret.slice(0, Math.min(16, k.secret.indexOf('_', 3) + 6)), lastUsedMs: null };
     tenant.keys.set(entry.id, entry);
     this.keysByDigest.set(digestOf(entry.secret), entry);
     return entry;
@@ -111,7 +112,7 @@ export class MockState implements TenantDirectory {
   // The pipeline's directory.
   keyByDigest(digest: string): KeyRecord | null {
     const key = this.keysByDigest.get(digest);
-    if (key) key.lastUsedAt = new Date(this.now()).toISOString();
+    if (key) key.lastUsedMs = this.now();
     return key ?? null;
   }
 
