@@ -127,8 +127,8 @@ describe('the rendered reference', () => {
       const link = v.page.locator(`${MENU} a[href="/docs/${slug(name)}"]`);
       expect((await link.textContent({ timeout: 2_000 }))?.trim(), name).toBe(name);
     }
-    // Operations show under their tag once it is opened.
-    for (const tag of contract.document.tags.map((t: any) => t.name as string)) {
+    // Operations (and guide sections) show under their tag once it is opened.
+    for (const tag of names) {
       await v.page.locator(`${MENU} a[href="/docs/${slug(tag)}"]`).click({ timeout: 5_000 });
       await v.page.waitForSelector(`${MENU} a[href^="/docs/${slug(tag)}/"]`, { timeout: 5_000 }).catch(() => undefined);
       await collect();
@@ -137,6 +137,12 @@ describe('the rendered reference', () => {
       const href = `/docs/${slug(op.tag)}/${op.operationId.toLowerCase()}`;
       expect(items.get(href), `${op.operationId} in the sidebar`).toContain(op.summary);
     }
+    // Every link the guides make inside the reference goes to a page of its navigation.
+    const targets = bundle.tags
+      .filter((t: any) => t['x-traceloom-guide'])
+      .flatMap((t: any) => [...String(t.description).matchAll(/\]\((\/docs\/[^)#\s]*)\)/g)].map((m) => m[1]!));
+    expect(targets.length).toBeGreaterThan(contract.model.operations.length);
+    for (const target of new Set<string>(targets)) expect(items.has(target), `guide link ${target}`).toBe(true);
     await done(v);
   });
 
