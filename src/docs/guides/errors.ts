@@ -13,7 +13,14 @@ export const ERRORS_TITLE = 'Errors';
 
 function section(ctx: GuideContext, e: ErrorDef): string {
   const ops = operationsReturning(ctx.model, e.code);
-  const all = ops.length === ctx.model.operations.length;
+  const same = (group: typeof ops) => group.length === ops.length && group.every((op) => ops.includes(op));
+  const all = same(ctx.model.operations)
+    ? 'every operation'
+    : same(ctx.model.operations.filter((op) => op.policies.length > 0))
+      ? 'every rate-limited operation'
+      : same(ctx.model.operations.filter((op) => op.security.length > 0))
+        ? 'every operation that needs a credential'
+        : null;
   const example = problemExample(ctx, e.code);
   const waitFor = headersWithCode(ctx.document, e.code).filter((h) => /^retry-after$/i.test(h));
   const retry = e.retryable
@@ -24,7 +31,7 @@ function section(ctx: GuideContext, e: ErrorDef): string {
     table(['Status', 'Title', 'Retry'], [[String(e.status), e.title, retry]]),
     e.description,
     ops.length > 0 &&
-      `Returned by ${all ? 'every operation' : ops.map((op) => operationLink(ctx, op, op.operationId)).join(', ')}.`,
+      `Returned by ${all ?? ops.map((op) => operationLink(ctx, op, op.operationId)).join(', ')}.`,
     example && blocks('Example body:', block('json', JSON.stringify(example, null, 2))),
   );
 }
