@@ -81,6 +81,8 @@ interface Loaded {
 }
 
 const LOCAL = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** How long close() waits for in-flight requests before cutting their connections. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 /** Starts a mock server; resolves once it is listening. */
 export async function createMock(options: MockOptions = {}): Promise<MockServer> {
@@ -221,7 +223,10 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   }
 
   const control = options.control !== false;
+  let closing = false;
   const server: Server = createServer((req, res) => {
+    // Draining: answer, then close the connection instead of keeping it alive.
+    if (closing) res.setHeader('Connection', 'close');
     void (async () => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path === '/__mock' || path.startsWith('/__mock/')) {
@@ -386,8 +391,18 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     server,
     async close() {
       for (const w of watchers) w.close();
+      closing = true;
+      // Drain: stop listening, let in-flight requests finish, close each connection as soon as
+      // it is idle (a client would otherwise hold a keep-alive one open for seconds), and cut
+      // whatever is left after DRAIN_TIMEOUT_MS.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const sweep = setInterval(() => server.closeIdleConnections(), 20);
+        const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await store.close();

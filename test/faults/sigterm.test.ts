@@ -1,0 +1,93 @@
+/**
+ * Faults (issue 7): SIGTERM while requests are in flight. The CLI mock (`traceloom mock`) must
+ * finish every request it has accepted, with a complete response, then exit 0 by itself within
+ * a bound; it must not take new connections once it has been told to stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/lib/redis-server.js';
+import { repoRoot } from '../../src/contract/index.js';
+
+const KEY = 'tl_test_enterprise_00000000000000000001';
+const IN_FLIGHT = 24;
+/** The mock adds 200–300 ms to every request, so all of them are still in flight at SIGTERM. */
+const LATENCY = '200-300';
+/** After the last answer. Clients keep idle connections for seconds (undici: 3 s against keep-alive 5 s); draining must not wait for them. */
+const EXIT_WITHIN_MS = 1500;
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+/** Spawns `traceloom mock` on a free port; resolves once the banner says it is ready. */
+async function spawnMock(extra: string[] = []): Promise<{ url: string; proc: ChildProcess; exited: Promise<{ code: number | null; signal: string | null; at: number }>; output: () => string }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(port), '--no-watch', '--quiet', '--latency', LATENCY, ...extra], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let log = '';
+  proc.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mock not ready in 30 s:\n${log}`)), 30_000);
+    const check = () => {
+      if (/Traceloom mock ready in \d+ ms/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then(({ code }) => reject(new Error(`mock exited (${code}) before it was ready:\n${log}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, proc, exited, output: () => log };
+}
+
+describe('SIGTERM during load', () => {
+  it('finishes every in-flight request with a complete response, refuses new connections, and exits 0', async () => {
+    const mock = await spawnMock();
+    // Warm one keep-alive connection first: an idle connection must not hold the exit up either.
+    expect((await fetch(`${mock.url}/v1/health`)).status).toBe(200);
+
+    const requests = Array.from({ length: IN_FLIGHT }, async (_, i) => {
+      const res = await fetch(`${mock.url}/v1/traces?limit=${(i % 5) + 1}`, { headers: { authorization: `Bearer ${KEY}` }, signal: AbortSignal.timeout(10_000) });
+      const text = await res.text(); // the whole body, or this rejects on a cut connection
+      return { status: res.status, length: Number(res.headers.get('content-length')), bytes: Buffer.byteLength(text), body: JSON.parse(text) as { data?: unknown[] }, at: performance.now() };
+    });
+    const settled = Promise.allSettled(requests);
+    await new Promise((r) => setTimeout(r, 100)); // all accepted, none answered yet (latency ≥ 200 ms)
+    const signalledAt = performance.now();
+    mock.proc.kill('SIGTERM');
+
+    // New connections are refused once the server has stopped listening.
+    await new Promise((r) => setTimeout(r, 50));
+    const late = await fetch(`${mock.url}/v1/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => `answered ${r.status}`,
+      (err: Error) => `refused: ${(err.cause as { code?: string } | undefined)?.code ?? err.message}`,
+    );
+
+    const results = await settled;
+    const lastAnswer = performance.now();
+    const exit = await Promise.race([mock.exited, new Promise<null>((r) => setTimeout(() => r(null), EXIT_WITHIN_MS))]);
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failed).toEqual([]);
+    const answers = results.map((r) => (r as PromiseFulfilledResult<Awaited<(typeof requests)[number]>>).value);
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.bytes).toBe(a.length);
+      expect(Array.isArray(a.body.data)).toBe(true);
+    }
+    // They really were in flight at SIGTERM (every answer came after it), and they had been
+    // accepted before it: once the server stops listening a new connection is refused.
+    expect(answers.every((a) => a.at > signalledAt)).toBe(true);
+    expect(late).toMatch(/^refused/);
+    expect(exit, `did not exit within ${EXIT_WITHIN_MS} ms of the last answer:\n${mock.output()}`).not.toBeNull();
+    expect(exit!.at - lastAnswer).toBeLessThan(EXIT_WITHIN_MS);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+  });
+});
