@@ -2,9 +2,12 @@
  * `traceloom <command>` (DESIGN §8): a thin shell over the stages' public functions.
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ContractError, bundleContract, defaultRoot, readModel, repoRoot, writeBundle } from './contract/index.js';
+import { ContractError, bundleContract, defaultRoot, diffContracts, formatChanges, readModel, repoRoot, writeBundle, type OpenApiDocument } from './contract/index.js';
 import { createMock, type MockOptions, type MockServer } from './mock/index.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -26,6 +29,17 @@ const commands: Record<string, { help: string; run: Command }> = {
       return r.status ?? 1;
     },
   },
+  diff: {
+    help: 'breaking changes between two contracts: diff [BASE] [HEAD] — a git ref (default HEAD), a root .yaml or a bundled .json; HEAD defaults to openapi/ as it is now; exits 1 on breaking changes',
+    run: async (args) => {
+      const [base = 'HEAD', head] = args;
+      const a = await contractAt(base);
+      const b = head ? await contractAt(head) : (await bundleContract(defaultRoot)).document;
+      const { text, breaking } = formatChanges(diffContracts(a, b));
+      console.log(text);
+      return breaking > 0 ? 1 : 0;
+    },
+  },
   mock: {
     help: 'serve the mock: [--port 4010] [--host 127.0.0.1] [--limits dev] [--policy NAME=LIMIT/WINDOW]… [--latency 50-200] [--chaos 0.05] [--redis redis://…] [--fail-closed] [--no-control] [--no-watch] [--no-rate-limit] [--quiet]',
     run: async (args) => serve(args, false),
@@ -35,6 +49,22 @@ const commands: Record<string, { help: string; run: Command }> = {
     run: async (args) => serve(args, true),
   },
 };
+
+/** A contract from a bundled .json, a root .yaml, or openapi/ at a git ref. */
+async function contractAt(source: string): Promise<OpenApiDocument> {
+  if (existsSync(source) && source.endsWith('.json')) return JSON.parse(readFileSync(source, 'utf8')) as OpenApiDocument;
+  if (existsSync(source)) return (await bundleContract(source)).document;
+  const dir = mkdtempSync(join(tmpdir(), 'traceloom-diff-'));
+  try {
+    const tar = execFileSync('git', ['archive', source, 'openapi'], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    return (await bundleContract(join(dir, 'openapi', 'openapi.yaml'))).document;
+  } catch (err) {
+    throw new UsageError(`cannot read the contract at \`${source}\`: not a file and not a git ref with openapi/ (${(err as Error).message.split('\n')[0]})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Parses the mock's flags (DESIGN §9) into {@link MockOptions}. */
 export function mockOptions(args: string[]): MockOptions {

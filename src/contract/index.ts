@@ -14,6 +14,7 @@ export * from './model.js';
 export { ContractError, bundleContract, writeBundle, toJsonText, defaultRoot, repoRoot, type OpenApiDocument } from './bundle.js';
 export { readModel, resolveRef, parseDuration, parseSize } from './read.js';
 export { createRouter, type Router, type RouteMatch } from './routes.js';
+export { diffContracts, formatChanges, type Change, type Severity } from './diff.js';
 
 export interface LoadedContract {
   document: OpenApiDocument;
