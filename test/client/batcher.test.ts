@@ -244,7 +244,7 @@ describe('ingest batcher', () => {
       res.writeHead(202, { 'content-type': 'application/json' });
       res.end(reply);
     });
-    const client = clientFor(server, { batch: { maxItems: 50, concurrency: 3 } });
+    const client = clientFor(server, { maxRetries: 10, batch: { maxItems: 50, concurrency: 3 } }); // enough retries that no batch runs out of them
     for (let i = 0; i < 1000; i++) client.ingest(trace(i));
     await client.shutdown();
     expect(stored.size).toBe(1000);

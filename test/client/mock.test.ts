@@ -43,7 +43,8 @@ describe('client against the mock', () => {
   it('delivers every trace exactly once while the mock injects 500s and resets', async () => {
     const m = await start({ chaos: 0.25, rateLimit: false });
     const tenant = await m.tenant('enterprise');
-    const client = createClient({ apiKey: await m.keyOf('enterprise'), baseUrl: m.url, backoff: { baseMs: 5, maxMs: 50 }, batch: { maxItems: 20, concurrency: 3 } });
+    // maxRetries 10: with a 25% failure rate a batch fails 11 times in a row once in four million.
+    const client = createClient({ apiKey: await m.keyOf('enterprise'), baseUrl: m.url, maxRetries: 10, backoff: { baseMs: 5, maxMs: 50 }, batch: { maxItems: 20, concurrency: 3 } });
     for (let i = 0; i < 400; i++) client.ingest(trace(i + 1_000_000));
     await client.shutdown();
     const after = (await m.state()).tenants.find((t) => t.id === tenant.id)!;

@@ -81,7 +81,7 @@ describe('pacing', () => {
     await client.POST('/v1/ai/insights', { body: { trace_id: 'tr_1' } as never });
     const started = Date.now();
     await client.POST('/v1/ingest', { body: trace(1) });
-    expect(Date.now() - started).toBeLessThan(300);
+    expect(Date.now() - started).toBeLessThan(1000); // not the hour the ai policy asks for
   });
 
   it('does not hold a request past maxWaitMs: it sends it and returns the server\'s answer', async () => {
