@@ -6,6 +6,9 @@ import type { ContractModel } from '../contract/model.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** `instance` holds at most this many characters (openapi/components/schemas/Problem.yaml). */
+const MAX_INSTANCE = 2048;
+
 /** Per-response parts of a problem; any other member (snake_case) is appended as is. */
 export interface ProblemOptions {
   /** The request path (RFC 9457 §3.1.5), e.g. `/v1/ingest`. */
@@ -46,7 +49,8 @@ export function problem(model: ContractModel, code: string, options: ProblemOpti
     title: def.title,
     status: def.status,
     detail: detail ?? def.description,
-    instance,
+    // A longer request path is cut to fit, never mid percent-escape (it stays a URI reference).
+    instance: instance.length <= MAX_INSTANCE ? instance : instance.slice(0, MAX_INSTANCE).replace(/%[0-9A-Fa-f]?$/, ''),
     code,
     request_id: requestId,
     retryable: def.retryable,
