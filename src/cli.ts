@@ -29,6 +29,45 @@ const commands: Record<string, { help: string; run: Command }> = {
       return r.status ?? 1;
     },
   },
+  generate: {
+    help: 'bundle, then write generated/types.ts, server.ts, limits.ts and sdk.ts (--check: exit 1 when they are stale)',
+    run: async (args) => {
+      const { generate } = await import('./codegen/index.js');
+      const check = args.includes('--check');
+      const { written, stale } = await generate({ check });
+      for (const f of check ? stale : written) console.log(`${check ? 'stale' : 'wrote'} ${f}`);
+      return check && stale.length > 0 ? 1 : 0;
+    },
+  },
+  serve: {
+    help: 'serve the server stubs: serve [--port 4020] [--handlers FILE] [--redis URL] — handlers from FILE (export `handlers`), keys from mocks/; operations without a handler answer 501',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { port: { type: 'string' }, handlers: { type: 'string' }, redis: { type: 'string' }, host: { type: 'string' } }, strict: true });
+      const { createServer } = await import('./server/index.js');
+      const { loadFixtures } = await import('./mock/fixtures.js');
+      const { RedisStore } = await import('./policy/index.js');
+      const { pathToFileURL } = await import('node:url');
+      const { resolve } = await import('node:path');
+      const model = readModel(JSON.parse(readFileSync(join(repoRoot, 'generated', 'openapi.json'), 'utf8')));
+      const fixtures = await loadFixtures(model);
+      const handlers = values.handlers ? ((await import(pathToFileURL(resolve(values.handlers)).href)) as { handlers?: object; default?: object }) : {};
+      const app = createServer({
+        handlers: (handlers.handlers ?? handlers.default ?? {}) as never,
+        keys: fixtures.tenants.flatMap((t) => t.keys.map((k) => ({ key: k.key, id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked }))),
+        tenants: fixtures.tenants.map((t) => ({ id: t.id, plan: t.plan, projects: t.projects })),
+        store: values.redis ? new RedisStore({ url: values.redis }) : undefined,
+      });
+      const port = Number(values.port ?? 4020);
+      const host = values.host ?? '127.0.0.1';
+      const server = app.listen(port, host, () => console.log(`Traceloom server stubs on http://${host}:${port}/v1 (handlers: ${values.handlers ?? 'none — every operation answers 501'})`));
+      await new Promise<void>((r) => {
+        process.once('SIGINT', r);
+        process.once('SIGTERM', r);
+      });
+      await new Promise((r) => server.close(r));
+      return 0;
+    },
+  },
   diff: {
     help: 'breaking changes between two contracts: diff [BASE] [HEAD] — a git ref (default HEAD), a root .yaml or a bundled .json; HEAD defaults to openapi/ as it is now; exits 1 on breaking changes',
     run: async (args) => {
