@@ -232,7 +232,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const headers: HeaderMap = answer.headers ? Object.assign(out, answer.headers) : out;
     if (storeKey) {
       headers['Idempotent-Replayed'] = 'false';
-      if (answer.status < 500) {
+      // Only successes are kept, as for `{problem}` answers and earlier refusals (which never get
+      // here): a replayed problem would carry the first request's request_id, and its cause may be gone.
+      if (answer.status < 400) {
         const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
         idempotency.set(storeKey, { bodyDigest: digest, status: answer.status, body: answer.body, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
       }
