@@ -892,10 +892,14 @@ export interface components {
             /** @enum {string} */
             interval: "minute" | "hour" | "day";
             points: {
-                /** Format: double */
+                /**
+                 * Format: double
+                 * @description Cost summed over the interval's traces.
+                 */
                 cost_usd?: number;
                 /** Format: int64 */
                 error_count: number;
+                /** @description Percentiles of trace durations (`duration_ms`) in the interval. */
                 latency_ms?: {
                     /** Format: double */
                     p50?: number;
@@ -907,7 +911,15 @@ export interface components {
                 /** Format: int64 */
                 span_count: number;
                 timestamp: components["schemas"]["Timestamp"];
-                tokens?: components["schemas"]["TokenUsage"];
+                /** @description Tokens summed over the interval's traces. */
+                tokens?: {
+                    /** Format: int64 */
+                    completion_tokens?: number;
+                    /** Format: int64 */
+                    prompt_tokens?: number;
+                    /** Format: int64 */
+                    total_tokens?: number;
+                };
                 /** Format: int64 */
                 trace_count: number;
             }[];
@@ -1167,10 +1179,16 @@ export interface components {
         };
         /** @description A trace as listed, without its spans. Responses may gain fields; ignore the ones you do not know. */
         TraceSummary: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Sum over the trace's spans (up to 1,000 spans of 1,000,000 USD).
+             */
             cost_usd?: number;
             created_at: components["schemas"]["Timestamp"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description From `start_time` to `end_time`, as long as the client's timestamps say (up to the 10,000 years RFC 3339 can span).
+             */
             duration_ms?: number;
             end_time?: components["schemas"]["Timestamp"];
             id: components["schemas"]["TraceId"];
@@ -1183,7 +1201,10 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "error" | "unset";
             tags?: components["schemas"]["Tags"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Sum over the trace's spans (up to 1,000 spans of 200,000,000 tokens).
+             */
             total_tokens?: number;
             user_id?: string;
         };
