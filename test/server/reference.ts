@@ -8,7 +8,7 @@ import type { components } from '../../generated/types.js';
 import type { Handlers } from '../../generated/server.js';
 import { loadFixtures } from '../../src/mock/fixtures.js';
 import { digestOf, type KeyRecord, type TenantDirectory } from '../../src/http/index.js';
-import { MemoryStore } from '../../src/policy/index.js';
+import { applyOverrides, MemoryStore, parsePolicyOption } from '../../src/policy/index.js';
 import { createServer, type ServerContext } from '../../src/server/index.js';
 import { loadContract } from '../../src/contract/index.js';
 import type { Target } from '../conformance/suite.js';
@@ -22,8 +22,11 @@ interface Tenant {
   rules: components['schemas']['EvalRule'][];
 }
 
-export async function serverTarget(): Promise<Target> {
-  const { document, model } = await loadContract();
+/** `policies`: `NAME=LIMIT/WINDOW` overrides, as the mock's `--policy` (the fuzz suite raises every limit). */
+export async function serverTarget(options: { policies?: string[] } = {}): Promise<Target> {
+  const contract = await loadContract();
+  const document = contract.document;
+  const model = options.policies ? applyOverrides(contract.model, { policies: Object.fromEntries(options.policies.map(parsePolicyOption)) }) : contract.model;
   const fixtures = await loadFixtures(model);
   let offset = 0;
   let frozen: number | null = null;
