@@ -12,6 +12,7 @@ import { CHROMIUM, CHROMIUM_ARGS, requireBinary } from '../support/requires.js';
 import { editedContract, removeAll, startDocsServer, tempDir, type DocsServer } from './helpers.js';
 
 const MENU = '[data-component-name="Menu/MenuItem"]';
+// Tests that open many pages get 60 s: the browser is slower when the whole suite shares two cores.
 
 /** Redoc's route slug of a tag name (lower case, spaces to dashes), as its sidebar links show. */
 const slug = (name: string) => name.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9_\s-]/g, '').trim().replace(/[\s-]+/g, '-');
@@ -144,7 +145,7 @@ describe('the rendered reference', () => {
     expect(targets.length).toBeGreaterThan(contract.model.operations.length);
     for (const target of new Set<string>(targets)) expect(items.has(target), `guide link ${target}`).toBe(true);
     await done(v);
-  });
+  }, 60_000);
 
   /** The plans table, as text cells by row label. */
   async function plansTable(page: Page): Promise<Map<string, string[]>> {
@@ -202,5 +203,5 @@ describe('the rendered reference', () => {
       expect(new URL(v.page.url()).pathname).toBe(`/docs/errors/${code}`);
       await done(v);
     }
-  });
+  }, 60_000);
 });
