@@ -7,7 +7,9 @@
  * @module
  */
 export { decide } from './decide.js';
-export type { Clock, Decision, DecideOptions, FailMode, PolicyState, PolicyStore, ProblemMembers, RequestFacts } from './types.js';
+export type { Clock, Decision, DecideOptions, FailMode, PolicyState, ProblemMembers, RequestFacts } from './types.js';
+// the store interface, for wrappers (e.g. the mock's chaos injection) and other backends
+export type { EvaluateRequest, EvaluateResult, LimiterKind, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
 export { rateLimitHeaders, RATE_LIMIT_HEADER_NAMES } from './headers.js';
 export { problem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemOptions } from './problem.js';
 export { monthOf as usagePeriod, type MonthSpan } from './keys.js';
