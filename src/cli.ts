@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContractError, bundleContract, defaultRoot, diffContracts, formatChanges, readModel, repoRoot, writeBundle, type OpenApiDocument } from './contract/index.js';
+import { buildDocs, docsStale } from './docs/index.js';
+import { runDocs } from './docs/cli.js';
 import { createMock, type MockOptions, type MockServer } from './mock/index.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -28,6 +30,10 @@ const commands: Record<string, { help: string; run: Command }> = {
       const r = spawnSync('npm', ['run', '--silent', 'lint'], { cwd: repoRoot, stdio: 'inherit' });
       return r.status ?? 1;
     },
+  },
+  docs: {
+    help: 'build the rendered reference, guides, llms.txt into generated/docs [--if-stale] [--out DIR] [--root FILE]',
+    run: async (args) => runDocs(args),
   },
   generate: {
     help: 'bundle, then write generated/types.ts, server.ts, limits.ts and sdk.ts (--check: exit 1 when they are stale)',
@@ -171,11 +177,9 @@ async function serve(args: string[], buildDocs: boolean): Promise<number> {
 
 async function ensureDocs(): Promise<void> {
   try {
-    const docsModule = './docs/index.js';
-    const docs = (await import(docsModule)) as { buildDocs?: () => Promise<unknown>; docsStale?: () => Promise<boolean> };
-    if (docs.buildDocs && (!docs.docsStale || (await docs.docsStale()))) {
+    if (await docsStale({ outDir: join(repoRoot, 'generated', 'docs') })) {
       console.log('traceloom: building docs (generated/docs)…');
-      await docs.buildDocs();
+      await buildDocs({});
     }
   } catch (err) {
     console.error(`traceloom: docs not built (${(err as Error).message}); the API mock still runs.`);

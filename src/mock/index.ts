@@ -23,6 +23,7 @@ import {
   type PolicyOverride,
   type PolicyStore,
 } from '../policy/index.js';
+import { serveDocs } from '../docs/index.js';
 import { defaultMocksDir, loadFixtures, type Fixtures } from './fixtures.js';
 import { createHandlers, type Handler } from './handlers.js';
 import { PrismResponder, preferenceOf, wantsPrism } from './prism.js';
@@ -212,15 +213,6 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   }
 
   const docsDir = options.docsDir ?? join(repoRoot, 'generated', 'docs');
-  type ServeDocs = (req: IncomingMessage, res: ServerResponse, o: { dir: string }) => boolean | Promise<boolean>;
-  let serveDocs: ServeDocs | null = null;
-  try {
-    const docsModule = '../docs/index.js';
-    const mod = (await import(docsModule)) as { serveDocs?: ServeDocs };
-    serveDocs = mod.serveDocs ?? null;
-  } catch {
-    serveDocs = null; // docs stage not built into this checkout
-  }
 
   const control = options.control !== false;
   let closing = false;
@@ -236,8 +228,8 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
         }
         return controlApi(req, res, path);
       }
-      if (serveDocs && (path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms'))) {
-        if (await serveDocs(req, res, { dir: docsDir })) return;
+      if (path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) {
+        if (serveDocs(req, res, { dir: docsDir })) return;
       }
       await pipeline.handle(req, res, async (r) => {
         try {
