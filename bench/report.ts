@@ -1,0 +1,388 @@
+/**
+ * `npm run bench`: runs `bench:policy`, `bench:mock` and `bench:client` one after another as
+ * child processes (each on an otherwise idle machine, as far as this script is concerned),
+ * reads each one's final `bench:<name> key=value …` line (DESIGN §9), and writes
+ * generated/bench/: `report.md` (the machine, each comparison side by side with ratios, an SVG
+ * chart per comparison), `summary.json`, the charts, and each bench's full output as `<name>.log`.
+ *
+ * Sizes default to a run of about five minutes on two cores; override with
+ * `BENCH_POLICY_ROUNDS` (default 5), `BENCH_MOCK_ROUNDS` (3), `BENCH_SECONDS` (4, per mock
+ * measurement), `BENCH_TRACES` (3000, client), `BENCH_TIMEOUT_S` (300, per bench), or
+ * `BENCH_QUICK=1` for a smoke run of the whole pipeline in about a minute (figures not comparable).
+ * A bench that is missing from package.json is reported as not run; one that fails is reported
+ * with its exit code and the report is still written, then this script exits 1.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../src/contract/index.js';
+import { barChart, formatNumber, type Bar } from './lib/svg.js';
+import { parseSummary, type SummaryValue } from './lib/summary.js';
+
+const OUT = join(repoRoot, 'generated', 'bench');
+const QUICK = process.env.BENCH_QUICK === '1';
+const env = (name: string, normal: string, quick: string) => process.env[name] ?? (QUICK ? quick : normal);
+const TIMEOUT_S = Number(env('BENCH_TIMEOUT_S', '300', '120'));
+
+interface BenchSpec {
+  name: string;
+  /** Environment for the child, on top of ours. */
+  env: Record<string, string>;
+}
+
+const BENCHES: BenchSpec[] = [
+  { name: 'policy', env: { BENCH_ROUNDS: env('BENCH_POLICY_ROUNDS', process.env.BENCH_ROUNDS ?? '5', '1') } },
+  { name: 'mock', env: { BENCH_ROUNDS: env('BENCH_MOCK_ROUNDS', process.env.BENCH_ROUNDS ?? '3', '1'), BENCH_SECONDS: env('BENCH_SECONDS', '4', '1') } },
+  { name: 'client', env: { BENCH_TRACES: env('BENCH_TRACES', '3000', '400') } },
+];
+
+interface BenchRun {
+  name: string;
+  script: string;
+  status: 'ok' | 'failed' | 'missing';
+  /** Why it is not `ok`. */
+  reason?: string;
+  seconds: number;
+  settings: Record<string, string>;
+  line: string | null;
+  values: Record<string, SummaryValue>;
+}
+
+/** Runs `npm run --silent <script>` in its own process group, echoing and capturing its output. */
+function runScript(script: string, extraEnv: Record<string, string>): Promise<{ code: number | null; output: string; seconds: number; timedOut: boolean }> {
+  const t0 = performance.now();
+  const child = spawn('npm', ['run', '--silent', script], { cwd: repoRoot, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const echo = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output += text;
+    process.stdout.write(text.replace(/^(?=.)/gm, `  [${script}] `));
+  };
+  child.stdout!.on('data', echo);
+  child.stderr!.on('data', echo);
+  let timedOut = false;
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), 5000).unref();
+  }, TIMEOUT_S * 1000);
+  // If this script is interrupted, do not leave the bench (and its servers) running.
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
+  return new Promise((resolve) => {
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      process.off('exit', onExit);
+      resolve({ code, output, seconds: (performance.now() - t0) / 1000, timedOut });
+    });
+  });
+}
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${sha} (with uncommitted changes)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown',
+    cores: cpu.length,
+    available_parallelism: availableParallelism(),
+    memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${osType()} ${release()} ${process.arch}`,
+    load_average_at_start: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+// ---- reading the figures -------------------------------------------------------------------
+
+const num = (run: BenchRun | undefined, key: string): number => {
+  const v = run?.values[key];
+  return typeof v === 'number' ? v : NaN;
+};
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN);
+const times = (x: number) => (Number.isFinite(x) ? `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×` : '—');
+const pct = (x: number, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '—');
+const n0 = (x: number) => (Number.isFinite(x) ? formatNumber(x) : '—');
+const n2 = (x: number) => (Number.isFinite(x) ? formatNumber(x, 2) : '—');
+const round = (x: number, digits = 3) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
+
+/** A Markdown table; cells are already text; `align` has one `l` or `r` per column. */
+function table(head: string[], rows: string[][], align: string): string {
+  const rule = head.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
+  return [head, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+interface Section {
+  markdown: string;
+  charts: Record<string, string>;
+  ratios: Record<string, number | null>;
+}
+
+function notRun(title: string, run: BenchRun | undefined, what: string): Section {
+  const why = !run ? 'not run' : run.status === 'missing' ? run.reason! : `failed: ${run.reason}`;
+  return { markdown: `## ${title}\n\n**No figures: \`npm run bench:${what}\` ${why}.**\n`, charts: {}, ratios: {} };
+}
+
+function mockSection(run: BenchRun | undefined): Section {
+  const title = 'Mock server: Prism CLI vs our mock vs bare node:http';
+  if (run?.status !== 'ok') return notRun(title, run, 'mock');
+  const ours = num(run, 'ours_rps');
+  const oursPrism = num(run, 'ours_prism_path_rps');
+  const prism = num(run, 'prism_rps');
+  const prismPrefer = num(run, 'prism_prefer_rps');
+  const bare = num(run, 'bare_rps');
+  const rows: [string, number, Bar['tone'], string][] = [
+    ['bare node:http, same bytes', bare, 'other', 'the ceiling: no work per request'],
+    ['Traceloom mock', ours, 'ours', 'full pipeline: auth, rate limits, quotas, answer from state'],
+    ['Traceloom mock, Prefer (Prism path)', oursPrism, 'ours', 'full pipeline, answer from Prism (cached)'],
+    ['Prism CLI', prism, 'other', '`prism mock`, no rate limits'],
+    ['Prism CLI, Prefer: code=200', prismPrefer, 'other', '`prism mock` asked for an example'],
+  ];
+  const chart = barChart({
+    title: 'Mock server throughput (requests/s, higher is better)',
+    subtitle: `GET /v1/usage over loopback, median of ${run.settings['BENCH_ROUNDS']} rounds × ${run.settings['BENCH_SECONDS']} s (autocannon, 32 connections)`,
+    bars: rows.map(([label, value, tone]) => ({ label, value, tone, note: Number.isFinite(value) ? `${formatNumber(value)} req/s · ${times(ratio(value, prism))} Prism CLI` : 'not measured' })),
+  });
+  const ratios = { mock_vs_prism: round(ratio(ours, prism), 2), mock_vs_bare: round(ratio(ours, bare), 2), mock_prism_path_vs_prism_prefer: round(ratio(oursPrism, prismPrefer), 2), prism_vs_bare: round(ratio(prism, bare), 3) };
+  const markdown = [
+    `## ${title}`,
+    '',
+    `Our mock serves **${times(ratio(ours, prism))}** the requests/s of Prism's CLI (DESIGN §5 asks for at least 5×: ${ratio(ours, prism) >= 5 ? 'met' : '**not met**'}) and **${pct(ratio(ours, bare), 0)}** of a bare \`node:http\` server that returns the same bytes without doing any work. Prism's CLI itself manages ${pct(ratio(prism, bare), 0)} of bare node:http.`,
+    '',
+    '![Mock server throughput](mock.svg)',
+    '',
+    table(
+      ['server', 'req/s', 'vs Prism CLI', 'vs bare node:http', 'what it does'],
+      rows.map(([label, value, , what]) => [label, n0(value), times(ratio(value, prism)), pct(ratio(value, bare), 0), what]),
+      'lrrrl',
+    ),
+    '',
+    `Our mock at a steady 1,000 req/s: p99 **${n2(num(run, 'p99_ms'))} ms**. Start-up to ready: ${n0(num(run, 'startup_ms'))} ms (median of 3 cold starts of \`traceloom mock\`, process and tsx start included).`,
+    '',
+    'Method (bench/mock.ts): each server in its own process, autocannon in another; rounds alternate servers; medians. Our mock runs with policy enforcement on and limits raised so every request is admitted (a 429 is cheaper than an answer).',
+    '',
+  ].join('\n');
+  return { markdown, charts: { 'mock.svg': chart }, ratios };
+}
+
+function policySection(run: BenchRun | undefined): Section {
+  const title = 'Policy engine: our stores vs rate-limiter-flexible';
+  if (run?.status !== 'ok') return notRun(title, run, 'policy');
+  const memory = num(run, 'memory_dps');
+  const rlfMemory = num(run, 'rlf_memory_dps');
+  const redis = num(run, 'redis_dps');
+  const redis3 = num(run, 'redis3_dps');
+  const rlfRedis = num(run, 'rlf_redis_dps');
+  const note = (v: number, base: number) => (Number.isFinite(v) ? `${formatNumber(v)}/s · ${times(ratio(v, base))}` : 'not measured');
+  const memoryChart = barChart({
+    title: 'Rate limiting in memory (decisions/s, higher is better)',
+    subtitle: 'check and consume one unit for one of 10,000 keys; one process, back to back; ratio vs rate-limiter-flexible',
+    bars: [
+      { label: 'Traceloom MemoryStore', value: memory, tone: 'ours', note: note(memory, rlfMemory) },
+      { label: 'RateLimiterMemory (rlf)', value: rlfMemory, tone: 'other', note: note(rlfMemory, rlfMemory) },
+    ],
+  });
+  const redisChart = barChart({
+    title: 'Rate limiting on Redis (decisions/s, higher is better)',
+    subtitle: 'one round trip per decision, 64 in flight, real redis-server on loopback; ratio vs rate-limiter-flexible',
+    bars: [
+      { label: 'Traceloom RedisStore', value: redis, tone: 'ours', note: note(redis, rlfRedis) },
+      { label: 'Traceloom, 3 policies at once', value: redis3, tone: 'ours', note: note(redis3, rlfRedis) },
+      { label: 'RateLimiterRedis (rlf)', value: rlfRedis, tone: 'other', note: note(rlfRedis, rlfRedis) },
+    ],
+  });
+  const ratios = { memory_vs_rlf: round(ratio(memory, rlfMemory), 2), redis_vs_rlf: round(ratio(redis, rlfRedis), 2), redis3_vs_rlf: round(ratio(redis3, rlfRedis), 2) };
+  const markdown = [
+    `## ${title}`,
+    '',
+    `In memory our engine makes **${times(ratio(memory, rlfMemory))}** the decisions/s of rate-limiter-flexible's \`RateLimiterMemory\`; on Redis **${times(ratio(redis, rlfRedis))}** those of \`RateLimiterRedis\`, and with three policies checked and consumed atomically in one trip (what \`GET /v1/traces\` on the enterprise plan needs) **${times(ratio(redis3, rlfRedis))}**.`,
+    '',
+    '![Rate limiting in memory](policy-memory.svg)',
+    '',
+    '![Rate limiting on Redis](policy-redis.svg)',
+    '',
+    table(
+      ['job', 'Traceloom', 'rate-limiter-flexible', 'ratio', 'Traceloom p99'],
+      [
+        ['memory, 1 policy', `${n0(memory)}/s`, `${n0(rlfMemory)}/s`, times(ratio(memory, rlfMemory)), `${n2(num(run, 'memory_p99_us'))} µs`],
+        ['Redis, 1 policy', `${n0(redis)}/s`, `${n0(rlfRedis)}/s`, times(ratio(redis, rlfRedis)), `${n2(num(run, 'redis_p99_ms'))} ms`],
+        ['Redis, 3 policies (one trip)', `${n0(redis3)}/s`, '(one policy only)', times(ratio(redis3, rlfRedis)), '—'],
+      ],
+      'lrrrr',
+    ),
+    '',
+    'Not the same algorithm on both sides: ours is an exact sliding log (and GCRA for bursts), rlf a fixed window, the cheapest there is; see bench/policy.ts for the jobs. Medians over rounds after a warm-up, a full GC before each measurement, pairs in alternating order.',
+    '',
+  ].join('\n');
+  return { markdown, charts: { 'policy-memory.svg': memoryChart, 'policy-redis.svg': redisChart }, ratios };
+}
+
+function clientSection(run: BenchRun | undefined): Section {
+  const title = 'Client: our client vs naive retry loops';
+  if (run?.status !== 'ok') return notRun(title, run, 'client');
+  const sides: { label: string; key: string; tone: Bar['tone']; what: string }[] = [
+    { label: 'Traceloom client', key: 'ours', tone: 'ours', what: 'Retry-After / RateLimit pacing, capped backoff with jitter, shared gate' },
+    { label: 'naive loop A', key: 'naive', tone: 'other', what: '2^attempt + jitter s on 429, 3 attempts, then gives up' },
+    { label: 'naive loop B', key: 'naive2', tone: 'other', what: 'Retry-After (else 2^attempt s) + jitter, 5 attempts' },
+  ];
+  const goodput = (key: string) => num(run, `${key}_goodput`);
+  const share = (key: string) => num(run, `${key}_429_share`);
+  const lost = (key: string) => (key === 'ours' ? num(run, 'lost') : num(run, `${key}_lost`));
+  const goodputChart = barChart({
+    title: 'Single-trace ingest under a rate limit: goodput (higher is better)',
+    subtitle: `share of the limit's sustained rate turned into stored traces; ${run.settings['BENCH_TRACES']} traces, same concurrency on every side`,
+    format: (v) => `${Math.round(v * 100)}%`,
+    max: 1,
+    bars: sides.map((s) => ({ label: s.label, value: goodput(s.key), tone: s.tone, note: Number.isFinite(goodput(s.key)) ? `${pct(goodput(s.key))} · ${n0(lost(s.key))} lost` : 'not measured' })),
+  });
+  const shareChart = barChart({
+    title: 'Requests refused with 429 (lower is better)',
+    subtitle: 'share of all HTTP attempts a side made that the mock answered 429',
+    format: (v) => `${Math.round(v * 100)}%`,
+    max: 1,
+    bars: [
+      ...sides.map((s) => ({ label: s.label, value: share(s.key), tone: s.tone, note: pct(share(s.key)) })),
+      { label: 'Traceloom batcher', value: num(run, 'batcher_429_share'), tone: 'ours' as const, note: pct(num(run, 'batcher_429_share')) },
+    ],
+  });
+  const ratios = {
+    client_goodput_vs_naive: round(ratio(goodput('ours'), goodput('naive')), 2),
+    client_goodput_vs_naive2: round(ratio(goodput('ours'), goodput('naive2')), 2),
+  };
+  const markdown = [
+    `## ${title}`,
+    '',
+    `Draining traces one request each through the mock under a small \`default\` limit, our client reaches **${pct(goodput('ours'))}** of the limit's sustained rate (${times(ratio(goodput('ours'), goodput('naive')))} naive loop A, ${times(ratio(goodput('ours'), goodput('naive2')))} naive loop B) with **${pct(share('ours'))}** of its requests refused with 429, against ${pct(share('naive'))} and ${pct(share('naive2'))}. Lost: ${n0(lost('ours'))} (our client and batcher together), ${n0(lost('naive'))} (A), ${n0(lost('naive2'))} (B); duplicates on our side: ${n0(num(run, 'dups'))}. Our batcher (the recommended ingest path, up to 100 traces a request) moves **${n0(num(run, 'batcher_traces_per_s'))} traces/s** under the same limit.`,
+    '',
+    '![Goodput](client-goodput.svg)',
+    '',
+    '![429 share](client-429.svg)',
+    '',
+    table(
+      ['side', 'goodput', 'vs ours', '429 share', 'lost', 'retry policy'],
+      sides.map((s) => [s.label, pct(goodput(s.key)), times(ratio(goodput(s.key), goodput('ours'))), pct(share(s.key)), `${n0(lost(s.key))}${s.key === 'ours' ? ' ¹' : ''}`, s.what]),
+      'lrrrrl',
+    ),
+    '',
+    '¹ bench:client reports one `lost` figure for our client and our batcher together.',
+    '',
+    "Goodput = the fastest possible drain time (the limit's first window is free) ÷ the time taken, counting only traces stored; see bench/client.ts.",
+    '',
+  ].join('\n');
+  return { markdown, charts: { 'client-goodput.svg': goodputChart, 'client-429.svg': shareChart }, ratios };
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const started = new Date();
+  const host = machine();
+  const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  mkdirSync(OUT, { recursive: true });
+  console.log(`npm run bench → ${OUT}${QUICK ? ' (BENCH_QUICK=1: smoke run, figures not comparable)' : ''}`);
+
+  const runs: BenchRun[] = [];
+  for (const spec of BENCHES) {
+    const script = `bench:${spec.name}`;
+    if (!scripts[script]) {
+      console.log(`\n${script}: not in package.json, skipped`);
+      runs.push({ name: spec.name, script, status: 'missing', reason: `does not exist yet (no \`${script}\` script in package.json)`, seconds: 0, settings: spec.env, line: null, values: {} });
+      continue;
+    }
+    console.log(`\n${script} (${Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+    const result = await runScript(script, spec.env);
+    writeFileSync(join(OUT, `${spec.name}.log`), result.output);
+    const summary = parseSummary(result.output, spec.name);
+    const reason = result.timedOut
+      ? `timed out after ${TIMEOUT_S} s`
+      : result.code !== 0
+        ? `exited with code ${result.code}`
+        : !summary
+          ? `printed no \`bench:${spec.name} key=value …\` summary line`
+          : undefined;
+    runs.push({ name: spec.name, script, status: reason ? 'failed' : 'ok', reason, seconds: result.seconds, settings: spec.env, line: summary?.line ?? null, values: summary?.values ?? {} });
+    console.log(`${script}: ${reason ?? 'ok'} in ${result.seconds.toFixed(0)} s`);
+  }
+
+  const byName = (name: string) => runs.find((r) => r.name === name);
+  const sections = [mockSection(byName('mock')), policySection(byName('policy')), clientSection(byName('client'))];
+  for (const s of sections) for (const [file, svg] of Object.entries(s.charts)) writeFileSync(join(OUT, file), svg);
+  const ratios = Object.assign({}, ...sections.map((s) => s.ratios)) as Record<string, number | null>;
+  const finished = new Date();
+  const commit = gitCommit();
+  const totalSeconds = (finished.getTime() - started.getTime()) / 1000;
+  const loadEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+
+  const md = [
+    '# Benchmark report',
+    '',
+    `Generated by \`npm run bench\` (bench/report.ts) on ${started.toISOString().replace(/\.\d{3}Z$/, 'Z')} from commit ${commit}, in ${Math.round(totalSeconds)} s.${QUICK ? ' **Smoke run (`BENCH_QUICK=1`): the figures are not comparable.**' : ''}`,
+    'Every figure comes from the last line of a `npm run bench:*` script, quoted verbatim at the end; full output is in the `*.log` files next to this report.',
+    '',
+    '## Machine',
+    '',
+    table(
+      ['', ''],
+      [
+        ['CPU', host.cpu],
+        ['cores', `${host.cores} (available parallelism ${host.available_parallelism})`],
+        ['memory', `${host.memory_gib} GiB`],
+        ['Node.js', host.node],
+        ['OS', host.os],
+        ['load average (1/5/15 min)', `${host.load_average_at_start.join(' / ')} at start, ${loadEnd.join(' / ')} at the end`],
+      ],
+      'll',
+    ),
+    '',
+    'On two cores the load generator and the server under test share the machine, and so does anything else running (a load average above 2 means other work competed for the cores): compare the ratios, which come from the same run, rather than absolute figures across machines.',
+    '',
+    ...sections.map((s) => s.markdown),
+    '## Runs',
+    '',
+    table(
+      ['bench', 'status', 'seconds', 'settings'],
+      runs.map((r) => [`\`${r.script}\``, r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason}`, r.status === 'missing' ? '—' : r.seconds.toFixed(0), Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' ')]),
+      'llrl',
+    ),
+    '',
+    '```',
+    ...runs.map((r) => r.line ?? `bench:${r.name} (no summary: ${r.reason})`),
+    '```',
+    '',
+  ].join('\n');
+  writeFileSync(join(OUT, 'report.md'), md);
+
+  const summary = {
+    generated_at: started.toISOString(),
+    seconds: Math.round(totalSeconds),
+    commit,
+    quick: QUICK,
+    machine: { ...host, load_average_at_end: loadEnd },
+    ratios,
+    benches: Object.fromEntries(runs.map((r) => [r.name, { status: r.status, reason: r.reason ?? null, seconds: Math.round(r.seconds), settings: r.settings, line: r.line, values: r.values }])),
+  };
+  writeFileSync(join(OUT, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+
+  console.log(`\nwrote ${join(OUT, 'report.md')} and summary.json in ${Math.round(totalSeconds)} s`);
+  for (const r of runs) console.log(r.line ?? `bench:${r.name} ${r.status}: ${r.reason}`);
+  console.log(`ratios: ${Object.entries(ratios).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(' ')}`);
+  return runs.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+process.exitCode = await main();
