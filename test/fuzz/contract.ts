@@ -60,6 +60,8 @@ export interface Observed extends Call {
 export interface CheckOptions {
   /** The server stubs: 501 `not_implemented` (registry scope `server_stub`) is allowed for operations without a handler. */
   stub?: boolean;
+  /** The request asked for this status (`Prefer: code=503` on the mock): a 5xx is then the answer, not a fault. */
+  requested?: number;
 }
 
 /** Problem codes answered before the caller is known (steps 3–6), so without rate-limit headers. */
@@ -94,7 +96,7 @@ export class ResponseChecker {
     const declared = this.operationOf(op).responses ?? {};
     const response = declared[String(r.status)] ? deref(this.document, declared[String(r.status)]) : null;
     if (!response && !stubOnly) out.push(`${where}: status not declared (declared: ${Object.keys(declared).join(', ')})`);
-    if (r.status >= 500 && !stubOnly) out.push(`${where}: a 5xx with chaos off: ${r.text.slice(0, 300)}`);
+    if (r.status >= 500 && !stubOnly && r.status !== options.requested) out.push(`${where}: a 5xx with chaos off: ${r.text.slice(0, 300)}`);
 
     const requestId = r.headers.get('x-request-id');
     if (!requestId || !/^[A-Za-z0-9_-]{8,64}$/.test(requestId)) out.push(`${where}: X-Request-Id missing or malformed (${requestId})`);

@@ -1,4 +1,4 @@
 import { fuzzSuite } from './suite.js';
 import { mockFuzzTarget } from './targets.js';
 
-fuzzSuite(mockFuzzTarget, 'mock (in-process, chaos off)');
+fuzzSuite(mockFuzzTarget, 'mock (in-process, chaos off)', { prism: true });

@@ -2,7 +2,8 @@
  * The spec-driven property suite, run against every backend (the mock, the server stubs): for
  * each operation of the contract, generated valid requests and mutated ones. Properties: no 5xx
  * (chaos is off), every answer conforms to the contract (test/fuzz/contract.ts), and a mutated
- * request gets exactly the problem the pipeline's step order predicts.
+ * request gets exactly the problem the pipeline's step order predicts. On the mock, requests
+ * with `Prefer` (Prism's example-driven and dynamic answers) must conform too.
  *
  * Size: `FUZZ_RUNS` runs per property per operation (default {@link DEFAULT_RUNS}, sized for
  * `npm test`); `npm run test:fuzz` runs 2,000. A failure prints fast-check's seed and path:
@@ -24,7 +25,7 @@ const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), pa
  * fast-check's report prints the whole counterexample (bodies of 600 KB); the property's own
  * error already describes the request, shortened, so report that with the seed and path.
  */
-function reporter(details: fc.RunDetails<unknown>): void {
+function reporter<T>(details: fc.RunDetails<T>): void {
   if (!details.failed) return;
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   throw new Error(`property failed after ${details.numRuns} runs (replay: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath}, shrunk ${details.numShrinks}×)\n${cause}`);
@@ -40,7 +41,7 @@ function describeRequest(op: OperationModel, parts: RequestParts, factory: Reque
 }
 
 /** Registers the property suite for one backend. */
-export function fuzzSuite(start: () => Promise<FuzzTarget>, name: string): void {
+export function fuzzSuite(start: () => Promise<FuzzTarget>, name: string, { prism = false } = {}): void {
   describe(`spec-driven fuzzing: ${name}`, () => {
     let target: FuzzTarget;
     let checker: ResponseChecker;
@@ -77,6 +78,19 @@ export function fuzzSuite(start: () => Promise<FuzzTarget>, name: string): void 
           const want = factory.expected(op, parts);
           if (want && (r.status !== want.status || r.body?.code !== want.code)) problems.unshift(`want ${want.status} ${want.code}, got ${r.status} ${r.body?.code ?? ''}`);
           if (problems.length) throw new Error(`${mutation}: ${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
+        }),
+        { numRuns: RUNS, reporter, ...replay },
+      );
+    }, TIMEOUT);
+
+    it.skipIf(!prism).each(ops)('answers Prefer (Prism) requests to %s as the contract declares', async (_label, operationId) => {
+      const op = target.model.operations.find((o) => o.operationId === operationId)!;
+      await fc.assert(
+        fc.asyncProperty(factory.preferred(op), async (parts) => {
+          const r = await factory.send(target.url, op, parts, target.key);
+          const requested = Number(/code=(\d+)/.exec(parts.headers.Prefer ?? '')?.[1]) || undefined;
+          const problems = checker.violations(op, r, { stub: target.stub, requested });
+          if (problems.length) throw new Error(`${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
         }),
         { numRuns: RUNS, reporter, ...replay },
       );
