@@ -15,24 +15,30 @@ import { parseLegacyRateLimit, parseRateLimit } from './headers.js';
 
 interface PolicyState {
   mode: 'open' | 'counted' | 'probing';
+  /**
+   * The lowest `remaining` the server reported until `resetAt`: answers can arrive in another
+   * order than the server counted their requests (separate connections, a busy event loop), and
+   * until the reset the server's count only grows, so the lowest figure is the newest.
+   */
   remaining: number;
   resetAt: number;
+  /** Requests of this policy sent and not yet answered: the server may not have counted them. */
+  inflight: number;
   /** The request sent as the probe of a `probing` window, if any. */
   probe: Ticket | null;
-  /** Sequence number of the request whose response last described this policy (newest wins). */
-  seq: number;
 }
 
 /** A request admitted by the gate; hand it back with {@link PacingGate.observe} or {@link PacingGate.abandon}. */
 export interface Ticket {
   readonly seq: number;
   readonly policies: readonly string[];
+  /** When the gate let it go (epoch ms). */
+  readonly at: number;
 }
 
 /** The per-client pacing gate; `now` is injectable for tests. */
 export class PacingGate {
   readonly #states = new Map<string, PolicyState>();
-  readonly #inflight = new Set<Ticket>();
   readonly #waiters = new Set<() => void>();
   #seq = 0;
 
@@ -52,10 +58,10 @@ export class PacingGate {
       for (const name of policies) {
         const s = this.#state(name);
         if (s.mode === 'counted' && now >= s.resetAt) {
-          s.mode = s.remaining > 0 ? 'open' : 'probing';
+          s.mode = s.remaining - s.inflight > 0 ? 'open' : 'probing';
           s.probe = null;
         }
-        if (s.mode === 'counted' && s.remaining <= 0) until = Math.max(until, s.resetAt);
+        if (s.mode === 'counted' && s.remaining - s.inflight <= 0) until = Math.max(until, s.resetAt);
         if (s.mode === 'probing' && s.probe) probeOut = true;
       }
       if ((until === 0 && !probeOut) || now >= deadline || until > deadline) return this.#take(policies);
@@ -65,19 +71,20 @@ export class PacingGate {
 
   /** Learns from a response (RateLimit, else X-RateLimit-*, else Retry-After on 429/503). */
   observe(ticket: Ticket, response: Response): void {
-    this.#inflight.delete(ticket);
+    this.#land(ticket);
     const now = this.now();
     const { headers } = response;
     const described = new Set<string>();
     const learn = (name: string, remaining: number, resetAt: number) => {
       described.add(name);
       const s = this.#state(name);
-      if (ticket.seq < s.seq) return; // an older response arriving late says less than the one we have
-      s.seq = ticket.seq;
-      s.mode = 'counted';
-      s.remaining = remaining - this.#sentAfter(ticket, name);
-      s.resetAt = resetAt;
       if (s.probe === ticket) s.probe = null;
+      // Until the reset the server's count only grows: a higher figure from a request sent before
+      // it is an older count arriving late (after the reset, only requests sent after it speak).
+      if (ticket.at < s.resetAt && remaining > s.remaining) return;
+      s.mode = 'counted';
+      s.remaining = remaining;
+      s.resetAt = resetAt;
     };
 
     const items = parseRateLimit(headers.get('ratelimit'));
@@ -106,7 +113,7 @@ export class PacingGate {
 
   /** Returns a ticket whose request got no response (network error, timeout, abort). */
   abandon(ticket: Ticket): void {
-    this.#inflight.delete(ticket);
+    this.#land(ticket);
     for (const name of ticket.policies) {
       const s = this.#states.get(name);
       if (s?.probe === ticket) s.probe = null; // the next waiter probes instead
@@ -116,35 +123,37 @@ export class PacingGate {
 
   /** What the gate currently believes, per policy (for tests and debugging). */
   snapshot(): Record<string, { mode: string; remaining: number; resetAt: number }> {
-    return Object.fromEntries([...this.#states].map(([name, s]) => [name, { mode: s.mode, remaining: s.remaining, resetAt: s.resetAt }]));
+    return Object.fromEntries(
+      [...this.#states].map(([name, s]) => [name, { mode: s.mode, remaining: Math.max(0, s.remaining - s.inflight), resetAt: s.resetAt }]),
+    );
   }
 
   #take(policies: readonly string[]): Ticket {
-    const ticket: Ticket = { seq: ++this.#seq, policies };
+    const ticket: Ticket = { seq: ++this.#seq, policies, at: this.now() };
     for (const name of policies) {
-      const s = this.#states.get(name);
-      if (s?.mode === 'counted') s.remaining -= 1;
-      else if (s?.mode === 'probing' && !s.probe) s.probe = ticket;
+      const s = this.#state(name);
+      s.inflight++;
+      if (s.mode === 'probing' && !s.probe) s.probe = ticket;
     }
-    this.#inflight.add(ticket);
     return ticket;
+  }
+
+  /** The request got an answer or failed: it is no longer in flight. */
+  #land(ticket: Ticket): void {
+    for (const name of ticket.policies) {
+      const s = this.#states.get(name);
+      if (s) s.inflight = Math.max(0, s.inflight - 1);
+    }
   }
 
   #state(name: string): PolicyState {
     let s = this.#states.get(name);
     if (!s) {
       // Nothing known yet: the first request probes, so a burst of first calls does not stampede.
-      s = { mode: 'probing', remaining: 0, resetAt: 0, probe: null, seq: 0 };
+      s = { mode: 'probing', remaining: 0, resetAt: 0, inflight: 0, probe: null };
       this.#states.set(name, s);
     }
     return s;
-  }
-
-  /** Requests of this policy sent after `ticket` and still in flight: the server had not counted them yet. */
-  #sentAfter(ticket: Ticket, name: string): number {
-    let n = 0;
-    for (const t of this.#inflight) if (t.seq > ticket.seq && t.policies.includes(name)) n++;
-    return n;
   }
 
   #notify(): void {

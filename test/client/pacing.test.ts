@@ -123,6 +123,29 @@ describe('pacing gate', () => {
     expect(gate.snapshot().default!.remaining).toBe(2);
   });
 
+  it('also subtracts an older request still in flight: the server may count it after the answered one', async () => {
+    const gate = new PacingGate();
+    const far = Date.now() + 60_000;
+    gate.observe(await gate.acquire(['default'], far), headers('"default";r=5;t=60'));
+    const sent: Ticket[] = [];
+    for (let i = 0; i < 3; i++) sent.push(await gate.acquire(['default'], far));
+    // The last is answered first (r=4: the server took it before the other two).
+    gate.observe(sent[2]!, headers('"default";r=4;t=60'));
+    expect(gate.snapshot().default!.remaining).toBe(2);
+  });
+
+  it('keeps the lowest remaining until the reset: a newer request the server counted earlier may be answered last', async () => {
+    const gate = new PacingGate();
+    const far = Date.now() + 60_000;
+    gate.observe(await gate.acquire(['default'], far), headers('"default";r=5;t=60'));
+    const first = await gate.acquire(['default'], far);
+    const second = await gate.acquire(['default'], far);
+    // The server took `second` first (r=4), then `first` (r=3); the answers arrive the other way round.
+    gate.observe(first, headers('"default";r=3;t=60'));
+    gate.observe(second, headers('"default";r=4;t=60'));
+    expect(gate.snapshot().default!.remaining).toBe(3);
+  });
+
   it('ignores a late answer to an older request when a newer one was already read', async () => {
     const gate = new PacingGate();
     const far = Date.now() + 60_000;
