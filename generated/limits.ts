@@ -14,6 +14,7 @@ export const errorCodes = {
   eval_rules_quota_exceeded: { status: 402, title: 'Eval rule cap reached', retryable: false },
   expired_token: { status: 401, title: 'Expired session token', retryable: false },
   forbidden: { status: 403, title: 'Forbidden', retryable: false },
+  headers_too_large: { status: 431, title: 'Request headers too large', retryable: false },
   idempotency_key_reused: { status: 409, title: 'Idempotency key reused', retryable: false },
   insufficient_scope: { status: 403, title: 'Insufficient scope', retryable: false },
   internal_error: { status: 500, title: 'Internal error', retryable: true },

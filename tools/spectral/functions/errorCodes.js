@@ -80,8 +80,9 @@ export default function errorCodes(doc) {
   for (const code of Object.keys(registry)) {
     if (reached.has(code)) continue;
     // `scope: server_stub` codes are answered only by the generated server stubs while an
-    // operation has no handler yet (DESIGN §6); no finished operation documents them.
-    if (isObject(registry[code]) && registry[code].scope === 'server_stub') continue;
+    // operation has no handler yet (DESIGN §6); `scope: transport` ones by the HTTP server before
+    // a request is parsed far enough to have an operation (431). No operation documents either.
+    if (isObject(registry[code]) && ['server_stub', 'transport'].includes(registry[code].scope)) continue;
     results.push({
       message: `Error code \`${code}\` is registered in x-traceloom.errors but no operation returns it; add a named example \`${code}\` to the error response of an operation that can return it, or remove it from the registry.`,
       path: ['x-traceloom', 'errors', code],
