@@ -11,6 +11,7 @@
  * `BENCH_QUICK=1` for a smoke run of the whole pipeline in about a minute (figures not comparable).
  * A bench that is missing from package.json is reported as not run; one that fails is reported
  * with its exit code and the report is still written, then this script exits 1.
+ * `npm run bench -- --from-logs` renders the report again from the last run's `<name>.log` files.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const OUT = join(repoRoot, 'generated', 'bench');
 const QUICK = process.env.BENCH_QUICK === '1';
 const env = (name: string, normal: string, quick: string) => process.env[name] ?? (QUICK ? quick : normal);
 const TIMEOUT_S = Number(env('BENCH_TIMEOUT_S', '300', '120'));
+const FROM_LOGS = process.argv.includes('--from-logs');
 
 interface BenchSpec {
   name: string;
@@ -84,6 +86,15 @@ function runScript(script: string, extraEnv: Record<string, string>): Promise<{ 
       resolve({ code, output, seconds: (performance.now() - t0) / 1000, timedOut });
     });
   });
+}
+
+/** The last run's output of bench `name` (for `--from-logs`); its settings are the current ones. */
+function fromLog(name: string): { code: number | null; output: string; seconds: number; timedOut: boolean } {
+  try {
+    return { code: 0, output: readFileSync(join(OUT, `${name}.log`), 'utf8'), seconds: NaN, timedOut: false };
+  } catch {
+    return { code: null, output: '', seconds: NaN, timedOut: false };
+  }
 }
 
 function gitCommit(): string {
@@ -254,8 +265,7 @@ function clientSection(run: BenchRun | undefined): Section {
   const shareChart = barChart({
     title: 'Requests refused with 429 (lower is better)',
     subtitle: 'share of all HTTP attempts a side made that the mock answered 429',
-    format: (v) => `${Math.round(v * 100)}%`,
-    max: 1,
+    format: (v) => `${Number((v * 100).toFixed(2))}%`,
     bars: [
       ...sides.map((s) => ({ label: s.label, value: share(s.key), tone: s.tone, note: pct(share(s.key)) })),
       { label: 'Traceloom batcher', value: num(run, 'batcher_429_share'), tone: 'ours' as const, note: pct(num(run, 'batcher_429_share')) },
@@ -290,9 +300,29 @@ function clientSection(run: BenchRun | undefined): Section {
 
 // ---- main ----------------------------------------------------------------------------------
 
+/** What `--from-logs` keeps from the last run's summary.json: when, where and how it ran. */
+interface Previous {
+  generated_at: string;
+  seconds: number;
+  commit: string;
+  quick: boolean;
+  machine: ReturnType<typeof machine> & { load_average_at_end: number[] };
+  benches: Record<string, { seconds: number; settings: Record<string, string> }>;
+}
+
+function readPrevious(): Previous {
+  try {
+    return JSON.parse(readFileSync(join(OUT, 'summary.json'), 'utf8')) as Previous;
+  } catch (err) {
+    throw new Error(`--from-logs needs the last run's ${join(OUT, 'summary.json')} (${(err as Error).message}); run \`npm run bench\` first`);
+  }
+}
+
 async function main(): Promise<number> {
-  const started = new Date();
-  const host = machine();
+  const previous = FROM_LOGS ? readPrevious() : null;
+  const started = previous ? new Date(previous.generated_at) : new Date();
+  const host = previous?.machine ?? machine();
+  const quick = previous?.quick ?? QUICK;
   const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
   mkdirSync(OUT, { recursive: true });
   console.log(`npm run bench → ${OUT}${QUICK ? ' (BENCH_QUICK=1: smoke run, figures not comparable)' : ''}`);
@@ -306,8 +336,8 @@ async function main(): Promise<number> {
       continue;
     }
     console.log(`\n${script} (${Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).join(' ')})`);
-    const result = await runScript(script, spec.env);
-    writeFileSync(join(OUT, `${spec.name}.log`), result.output);
+    const result = FROM_LOGS ? fromLog(spec.name) : await runScript(script, spec.env);
+    if (!FROM_LOGS) writeFileSync(join(OUT, `${spec.name}.log`), result.output);
     const summary = parseSummary(result.output, spec.name);
     const reason = result.timedOut
       ? `timed out after ${TIMEOUT_S} s`
@@ -316,23 +346,24 @@ async function main(): Promise<number> {
         : !summary
           ? `printed no \`bench:${spec.name} key=value …\` summary line`
           : undefined;
-    runs.push({ name: spec.name, script, status: reason ? 'failed' : 'ok', reason, seconds: result.seconds, settings: spec.env, line: summary?.line ?? null, values: summary?.values ?? {} });
-    console.log(`${script}: ${reason ?? 'ok'} in ${result.seconds.toFixed(0)} s`);
+    const before = previous?.benches[spec.name];
+    const seconds = before?.seconds ?? result.seconds;
+    runs.push({ name: spec.name, script, status: reason ? 'failed' : 'ok', reason, seconds, settings: before?.settings ?? spec.env, line: summary?.line ?? null, values: summary?.values ?? {} });
+    console.log(`${script}: ${reason ?? 'ok'} in ${seconds.toFixed(0)} s`);
   }
 
   const byName = (name: string) => runs.find((r) => r.name === name);
   const sections = [mockSection(byName('mock')), policySection(byName('policy')), clientSection(byName('client'))];
   for (const s of sections) for (const [file, svg] of Object.entries(s.charts)) writeFileSync(join(OUT, file), svg);
   const ratios = Object.assign({}, ...sections.map((s) => s.ratios)) as Record<string, number | null>;
-  const finished = new Date();
-  const commit = gitCommit();
-  const totalSeconds = (finished.getTime() - started.getTime()) / 1000;
-  const loadEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  const commit = previous?.commit ?? gitCommit();
+  const totalSeconds = previous?.seconds ?? (Date.now() - started.getTime()) / 1000;
+  const loadEnd = previous?.machine.load_average_at_end ?? loadavg().map((l) => Math.round(l * 100) / 100);
 
   const md = [
     '# Benchmark report',
     '',
-    `Generated by \`npm run bench\` (bench/report.ts) on ${started.toISOString().replace(/\.\d{3}Z$/, 'Z')} from commit ${commit}, in ${Math.round(totalSeconds)} s.${QUICK ? ' **Smoke run (`BENCH_QUICK=1`): the figures are not comparable.**' : ''}`,
+    `Generated by \`npm run bench\` (bench/report.ts) on ${started.toISOString().replace(/\.\d{3}Z$/, 'Z')} from commit ${commit}, in ${Math.round(totalSeconds)} s.${quick ? ' **Smoke run (`BENCH_QUICK=1`): the figures are not comparable.**' : ''}`,
     'Every figure comes from the last line of a `npm run bench:*` script, quoted verbatim at the end; full output is in the `*.log` files next to this report.',
     '',
     '## Machine',
@@ -372,7 +403,7 @@ async function main(): Promise<number> {
     generated_at: started.toISOString(),
     seconds: Math.round(totalSeconds),
     commit,
-    quick: QUICK,
+    quick,
     machine: { ...host, load_average_at_end: loadEnd },
     ratios,
     benches: Object.fromEntries(runs.map((r) => [r.name, { status: r.status, reason: r.reason ?? null, seconds: Math.round(r.seconds), settings: r.settings, line: r.line, values: r.values }])),

@@ -63,9 +63,9 @@ export function barChart(chart: BarChart): string {
   const width = chart.width ?? 720;
   const format = chart.format ?? ((v: number) => formatNumber(v));
   const notes = chart.bars.map((b) => b.note ?? (Number.isFinite(b.value) ? format(b.value) : 'not measured'));
-  // Rough text widths at 12 px (about 6.6 px a character): room for the longest label and note.
-  const labelWidth = Math.min(280, Math.max(100, 6.6 * Math.max(...chart.bars.map((b) => b.label.length), 10)));
-  const noteWidth = Math.min(width / 2, Math.max(60, 6.6 * Math.max(...notes.map((n) => n.length), 6) + 12));
+  // Rough text widths at 12 px (at most about 7.2 px a character): room for the longest label and note.
+  const labelWidth = Math.min(300, Math.max(100, 7.2 * Math.max(...chart.bars.map((b) => b.label.length), 10)));
+  const noteWidth = Math.min(width / 2, Math.max(60, 7.2 * Math.max(...notes.map((n) => n.length), 6) + 16));
   const x0 = labelWidth + 16;
   const plotWidth = Math.max(100, width - x0 - noteWidth);
   const finite = chart.bars.map((b) => (Number.isFinite(b.value) && b.value > 0 ? b.value : 0));
