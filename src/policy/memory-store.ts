@@ -84,6 +84,7 @@ export class MemoryStore implements PolicyStore {
   // Per-call scratch (a store call is synchronous, so one buffer serves every call).
   private scratchT = new Float64Array(8);
   private scratchC = new Float64Array(8);
+  private scratchCells: (FixedCell | SlidingCell | GcraCell | undefined)[] = [];
 
   constructor(options: MemoryStoreOptions = {}) {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
@@ -99,6 +100,7 @@ export class MemoryStore implements PolicyStore {
     }
     const T = this.scratchT; // per limiter: its effective time (window start for fixed)
     const C = this.scratchC; // per limiter: count before this request (fixed/sliding) or TAT (gcra)
+    const cells = this.scratchCells; // per limiter: its state as found in phase 1 (one lookup per key)
     let allowed = true;
 
     // Phase 1: check every limiter without consuming.
@@ -107,6 +109,7 @@ export class MemoryStore implements PolicyStore {
       const key = keys[i]!;
       if (spec.kind === 'sliding') {
         const cell = this.sliding.get(key);
+        cells[i] = cell;
         const t = cell !== undefined && cell.hw > now ? cell.hw : now;
         let count = 0;
         if (cell !== undefined) {
@@ -118,6 +121,7 @@ export class MemoryStore implements PolicyStore {
         if (count >= spec.limit) allowed = false;
       } else if (spec.kind === 'fixed') {
         const cell = this.fixed.get(key);
+        cells[i] = cell;
         let start = Math.floor(now / spec.windowMs) * spec.windowMs;
         let count = 0;
         if (cell !== undefined) {
@@ -129,6 +133,7 @@ export class MemoryStore implements PolicyStore {
         if (count >= spec.limit) allowed = false;
       } else {
         const cell = this.gcra.get(key);
+        cells[i] = cell;
         const t = cell !== undefined && cell.hw > now ? cell.hw : now;
         const tat = cell !== undefined && cell.tat > t ? cell.tat : t;
         T[i] = t;
@@ -145,7 +150,7 @@ export class MemoryStore implements PolicyStore {
       const key = keys[i]!;
       const t = T[i]!;
       if (spec.kind === 'sliding') {
-        let cell = this.sliding.get(key);
+        let cell = cells[i] as SlidingCell | undefined;
         const count = C[i]!;
         if (consume) {
           if (cell === undefined) {
@@ -166,7 +171,7 @@ export class MemoryStore implements PolicyStore {
       } else if (spec.kind === 'fixed') {
         const count = C[i]!;
         if (consume) {
-          let cell = this.fixed.get(key);
+          let cell = cells[i] as FixedCell | undefined;
           if (cell === undefined) {
             cell = new FixedCell();
             this.fixed.set(key, cell);
@@ -178,7 +183,7 @@ export class MemoryStore implements PolicyStore {
         const after = consume ? count + 1 : count;
         limiters[i] = result(spec, count < spec.limit, Math.max(0, spec.limit - after), Math.ceil(t + spec.windowMs));
       } else {
-        limiters[i] = this.gcraResult(spec, key, t, C[i]!, consume);
+        limiters[i] = this.gcraResult(spec, key, cells[i] as GcraCell | undefined, t, C[i]!, consume);
       }
     }
 
@@ -190,14 +195,14 @@ export class MemoryStore implements PolicyStore {
     return { allowed, limiters, usage };
   }
 
-  private gcraResult(spec: LimiterSpec, key: string, t: number, tat: number, consume: boolean): LimiterResult {
+  private gcraResult(spec: LimiterSpec, key: string, found: GcraCell | undefined, t: number, tat: number, consume: boolean): LimiterResult {
     const tau = spec.windowMs;
     const interval = tau / spec.limit;
     const admitted = tat + interval - t <= tau + EPS;
     let after = tat;
     if (consume) {
       after = tat + interval;
-      let cell = this.gcra.get(key);
+      let cell = found;
       if (cell === undefined) {
         cell = new GcraCell();
         this.gcra.set(key, cell);
