@@ -138,7 +138,9 @@ export class RequestValidator {
   body(op: OperationModel, mediaType: string | null, json: unknown): ValidationResult {
     const c = this.compile(op);
     if (c.body.size === 0) return { ok: true, query: {} };
-    if (json === undefined) return { ok: false, code: 'validation_failed', errors: [{ pointer: '', code: 'required', message: 'a request body is required' }] };
+    // No body at all (no media type either). A declared non-JSON body (OTLP protobuf) also has no
+    // JSON value, but it is there: the handler decodes it.
+    if (json === undefined && mediaType === null) return { ok: false, code: 'validation_failed', errors: [{ pointer: '', code: 'required', message: 'a request body is required' }] };
     const validate = c.body.get(mediaType ?? 'application/json');
     if (!validate || validate(json)) return { ok: true, query: {} };
     return { ok: false, code: 'validation_failed', errors: toItems(validate.errors) };
