@@ -12,11 +12,14 @@
  * - redis3: `listTraces` on the enterprise plan as the contract defines it: `default` (sliding
  *   10000/60s) + `default.burst` (GCRA 3333/10s) + `reads` (fixed 2000/1s): 3 limiters, one trip.
  * Several rounds, each pair in alternating order with a full GC before every measurement;
- * figures are medians over rounds (after one warm-up round).
+ * figures are medians over rounds (after one warm-up round). The memory jobs run first, in a
+ * child process of their own (as a MemoryStore deployment would), then the Redis jobs.
  * Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per decision
  * at 64 in flight. Ends with the one-line summary of DESIGN §9.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { fork } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
@@ -119,85 +122,123 @@ function rlfJob(limiter: RateLimiterMemory | RateLimiterRedis, round: number): J
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
-async function main(): Promise<void> {
+type Results = Record<string, number[]>;
+const add = (results: Results, k: string, v: number) => (results[k] ??= []).push(v);
+
+/** Runs ours, then theirs, on odd rounds, the other way round on even ones, a full GC before each. */
+async function pair<A, B>(round: number, ours: () => Promise<A>, theirs: () => Promise<B>): Promise<[A, B]> {
+  gc();
+  if (round % 2 === 1) {
+    const a = await ours();
+    gc();
+    return [a, await theirs()];
+  }
+  const b = await theirs();
+  gc();
+  return [await ours(), b];
+}
+
+/**
+ * The memory jobs, in a child process of their own: a process that decides with MemoryStore
+ * never runs RedisStore, and sharing one V8 with the Redis jobs would make the hot path
+ * polymorphic (and charge it their garbage).
+ */
+async function memoryRounds(): Promise<Results> {
+  const single = applyOverrides(await loadModel(), { policies: { default: { limit: 1000, windowSeconds: 60 } } });
+  const results: Results = {};
+  for (let round = 0; round <= ROUNDS; round++) {
+    const store = new MemoryStore();
+    const rlf = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
+    const [ours, theirs] = await pair(
+      round,
+      () => throughputSerial(ourJob(single, store, 'ingestTrace', 'pro', round), MEMORY_MS),
+      () => throughputSerial(rlfJob(rlf, round), MEMORY_MS),
+    );
+    gc();
+    const p99 = await p99Serial(ourJob(single, store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
+    const line = `memory ${fmt(ours.dps)}/s (${fmt(ours.cpu)}/cpu-s, p99 ${fmt(p99, 2)} µs) · rlf memory ${fmt(theirs.dps)}/s (${fmt(theirs.cpu)}/cpu-s)`;
+    console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
+    if (round === 0) continue;
+    add(results, 'memory', ours.dps);
+    add(results, 'memory_cpu', ours.cpu);
+    add(results, 'rlf_memory', theirs.dps);
+    add(results, 'rlf_memory_cpu', theirs.cpu);
+    add(results, 'memory_p99_us', p99);
+  }
+  return results;
+}
+
+/** Runs this script again as `memory` and collects its results (its log goes to our stdout). */
+function memoryChild(): Promise<Results> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['memory'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let results: Results | null = null;
+    child.on('message', (m) => (results = m as Results));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && results ? resolve(results) : reject(new Error(`memory rounds failed (exit ${code})`))));
+  });
+}
+
+async function redisRounds(): Promise<Results> {
   const contract = await loadModel();
   const single = applyOverrides(contract, { policies: { default: { limit: 1000, windowSeconds: 60 } } });
   const server = await startRedisServer();
-  const redisOptions = { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 0 } as const;
   const redisStore = new RedisStore({ url: server.url });
-  const rlfClient = new Redis(server.url, redisOptions);
+  const rlfClient = new Redis(server.url, { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 0 });
   rlfClient.on('error', () => {});
+  const results: Results = {};
   try {
     if (!(await redisStore.ready(5000))) throw new Error('RedisStore did not connect');
     if (rlfClient.status !== 'ready') await new Promise((resolve) => rlfClient.once('ready', resolve));
-    const cpu = cpus()[0]?.model ?? 'unknown CPU';
-    console.log(`bench:policy on ${cpu} (${availableParallelism()} cores), Node ${process.version}, redis-server on :${server.port}`);
-    console.log(`${ROUNDS} rounds + 1 warm-up; memory ${MEMORY_MS} ms, redis ${REDIS_MS} ms at ${IN_FLIGHT} in flight per measurement\n`);
-
-    const results: Record<string, number[]> = {};
-    const add = (k: string, v: number) => (results[k] ??= []).push(v);
+    console.log(`redis-server ${server.port}, ${IN_FLIGHT} decisions in flight`);
     for (let round = 0; round <= ROUNDS; round++) {
-      // each pair runs in alternating order (ours first on odd rounds), so drift favours neither
-      const pair = async <A, B>(ours: () => Promise<A>, theirs: () => Promise<B>): Promise<[A, B]> => {
-        gc();
-        if (round % 2 === 1) {
-          const a = await ours();
-          gc();
-          return [a, await theirs()];
-        }
-        const b = await theirs();
-        gc();
-        return [await ours(), b];
-      };
-      let memoryStore: MemoryStore | null = new MemoryStore();
-      const rlfMemory = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
-      const rlfRedis = new RateLimiterRedis({ storeClient: rlfClient, points: 1000, duration: 60, keyPrefix: `r${round}` });
-      const [memory, rlf_memory] = await pair(
-        () => throughputSerial(ourJob(single, memoryStore!, 'ingestTrace', 'pro', round), MEMORY_MS),
-        () => throughputSerial(rlfJob(rlfMemory, round), MEMORY_MS),
-      );
-      gc();
-      const memory_p99_us = await p99Serial(ourJob(single, memoryStore, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
-      memoryStore = null; // let it go before the Redis jobs
-      const [redis, rlf_redis] = await pair(
+      const rlf = new RateLimiterRedis({ storeClient: rlfClient, points: 1000, duration: 60, keyPrefix: `r${round}` });
+      const [redis, rlfRedis] = await pair(
+        round,
         () => throughputConcurrent(ourJob(single, redisStore, 'ingestTrace', 'pro', round), REDIS_MS),
-        () => throughputConcurrent(rlfJob(rlfRedis, round), REDIS_MS),
+        () => throughputConcurrent(rlfJob(rlf, round), REDIS_MS),
       );
       gc();
       const redis3 = await throughputConcurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round), REDIS_MS);
-      const r = { memory, rlf_memory, memory_p99_us, redis, redis3, rlf_redis };
-      const line = `memory ${fmt(r.memory.dps)}/s (${fmt(r.memory.cpu)}/cpu-s, p99 ${fmt(r.memory_p99_us, 2)} µs) · rlf memory ${fmt(r.rlf_memory.dps)}/s (${fmt(r.rlf_memory.cpu)}/cpu-s) · redis ${fmt(r.redis.dps)}/s (p99 ${fmt(r.redis.p99, 2)} ms) · redis3 ${fmt(r.redis3.dps)}/s (p99 ${fmt(r.redis3.p99, 2)} ms) · rlf redis ${fmt(r.rlf_redis.dps)}/s (p99 ${fmt(r.rlf_redis.p99, 2)} ms)`;
+      const line = `redis ${fmt(redis.dps)}/s (p99 ${fmt(redis.p99, 2)} ms) · redis3 ${fmt(redis3.dps)}/s (p99 ${fmt(redis3.p99, 2)} ms) · rlf redis ${fmt(rlfRedis.dps)}/s (p99 ${fmt(rlfRedis.p99, 2)} ms)`;
       console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
-      if (round === 0) continue;
-      add('memory', r.memory.dps);
-      add('memory_cpu', r.memory.cpu);
-      add('rlf_memory', r.rlf_memory.dps);
-      add('rlf_memory_cpu', r.rlf_memory.cpu);
-      add('memory_p99_us', r.memory_p99_us);
-      add('redis', r.redis.dps);
-      add('redis_p99_ms', r.redis.p99);
-      add('redis3', r.redis3.dps);
-      add('redis3_p99_ms', r.redis3.p99);
-      add('rlf_redis', r.rlf_redis.dps);
-      add('rlf_redis_p99_ms', r.rlf_redis.p99);
       await redisStore.reset(); // keep Redis small between rounds (rlf keys expire by themselves)
+      if (round === 0) continue;
+      add(results, 'redis', redis.dps);
+      add(results, 'redis_p99_ms', redis.p99);
+      add(results, 'redis3', redis3.dps);
+      add(results, 'redis3_p99_ms', redis3.p99);
+      add(results, 'rlf_redis', rlfRedis.dps);
+      add(results, 'rlf_redis_p99_ms', rlfRedis.p99);
     }
-    const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
-    console.log(
-      `\nmedians: memory ${fmt(m['memory']!)}/s vs rlf ${fmt(m['rlf_memory']!)}/s (per CPU-second ${fmt(m['memory_cpu']!)} vs ${fmt(m['rlf_memory_cpu']!)}); redis ${fmt(m['redis']!)}/s vs rlf ${fmt(m['rlf_redis']!)}/s ` +
-        `(p99 ${fmt(m['redis_p99_ms']!, 2)} vs ${fmt(m['rlf_redis_p99_ms']!, 2)} ms); redis with 3 limiters ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms)`,
-    );
-    console.log(
-      `bench:policy memory_dps=${fmt(m['memory']!)} redis_dps=${fmt(m['redis']!)} redis3_dps=${fmt(m['redis3']!)} ` +
-        `rlf_memory_dps=${fmt(m['rlf_memory']!)} rlf_redis_dps=${fmt(m['rlf_redis']!)} ` +
-        `vs_rlf_memory=${fmt(m['memory']! / m['rlf_memory']!, 2)} vs_rlf_redis=${fmt(m['redis']! / m['rlf_redis']!, 2)} ` +
-        `memory_p99_us=${fmt(m['memory_p99_us']!, 2)} redis_p99_ms=${fmt(m['redis_p99_ms']!, 2)}`,
-    );
   } finally {
     await redisStore.close();
     rlfClient.disconnect();
     await server.dispose();
   }
+  return results;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'memory') {
+    process.send!(await memoryRounds());
+    return;
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`bench:policy on ${cpu} (${availableParallelism()} cores), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`${ROUNDS} rounds + 1 warm-up; memory ${MEMORY_MS} ms, redis ${REDIS_MS} ms per measurement\n`);
+  const results = { ...(await memoryChild()), ...(await redisRounds()) };
+  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+  console.log(
+    `\nmedians: memory ${fmt(m['memory']!)}/s vs rlf ${fmt(m['rlf_memory']!)}/s (per CPU-second ${fmt(m['memory_cpu']!)} vs ${fmt(m['rlf_memory_cpu']!)}); redis ${fmt(m['redis']!)}/s vs rlf ${fmt(m['rlf_redis']!)}/s ` +
+      `(p99 ${fmt(m['redis_p99_ms']!, 2)} vs ${fmt(m['rlf_redis_p99_ms']!, 2)} ms); redis with 3 limiters ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms)`,
+  );
+  console.log(
+    `bench:policy memory_dps=${fmt(m['memory']!)} redis_dps=${fmt(m['redis']!)} redis3_dps=${fmt(m['redis3']!)} ` +
+      `rlf_memory_dps=${fmt(m['rlf_memory']!)} rlf_redis_dps=${fmt(m['rlf_redis']!)} ` +
+      `vs_rlf_memory=${fmt(m['memory']! / m['rlf_memory']!, 2)} vs_rlf_redis=${fmt(m['redis']! / m['rlf_redis']!, 2)} ` +
+      `memory_p99_us=${fmt(m['memory_p99_us']!, 2)} redis_p99_ms=${fmt(m['redis_p99_ms']!, 2)}`,
+  );
 }
 
 main().catch((err) => {
