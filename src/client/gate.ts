@@ -8,10 +8,14 @@
  * and its response tells the others how many may follow, so a crowd of callers does not
  * stampede), `counted` (`remaining` left until `resetAt`: each send takes one), `open` (the
  * server sent no rate-limit headers for it, or the window reset with quota left: send).
+ * When the server names the policy's quota and window (`RateLimit-Policy`), our own answered
+ * requests (own-log.ts) tell when a unit frees inside an exhausted window, one request at a
+ * time — unless the server counts more than we sent (a shared key), then only `t` is trusted.
  * @module
  */
 import { retryAfterSeconds } from './errors.js';
-import { parseLegacyRateLimit, parseRateLimit } from './headers.js';
+import { parseLegacyRateLimit, parseRateLimit, parseRateLimitPolicy } from './headers.js';
+import { OwnLog } from './own-log.js';
 
 interface PolicyState {
   mode: 'open' | 'counted' | 'probing';
@@ -26,6 +30,13 @@ interface PolicyState {
   inflight: number;
   /** The request sent as the probe of a `probing` window, if any. */
   probe: Ticket | null;
+  /** `q` and `w` (ms) from `RateLimit-Policy`, when the server sends it. */
+  quota: number | null;
+  windowMs: number | null;
+  /** Our answered requests that the server counted (see own-log.ts). */
+  own: OwnLog;
+  /** The mirror is trusted from this time on: not while the key's quota is shared with someone else. */
+  mirrorFrom: number;
 }
 
 /** A request admitted by the gate; hand it back with {@link PacingGate.observe} or {@link PacingGate.abandon}. */
@@ -61,8 +72,12 @@ export class PacingGate {
           s.mode = s.remaining - s.inflight > 0 ? 'open' : 'probing';
           s.probe = null;
         }
-        if (s.mode === 'counted' && s.remaining - s.inflight <= 0) until = Math.max(until, s.resetAt);
-        if (s.mode === 'probing' && s.probe) probeOut = true;
+        if (s.mode === 'counted' && s.remaining - s.inflight <= 0) {
+          // The server says none remain until `resetAt`; our own log may know that one frees sooner.
+          const frees = this.#mirror(s, now);
+          if (frees !== 0) until = Math.max(until, frees === null ? s.resetAt : Math.min(s.resetAt, frees));
+        }
+        if (s.mode === 'probing' && s.probe && this.#mirror(s, now) !== 0) probeOut = true;
       }
       if ((until === 0 && !probeOut) || now >= deadline || until > deadline) return this.#take(policies);
       await this.#wait((until || deadline) - now, signal);
@@ -90,8 +105,18 @@ export class PacingGate {
     const items = parseRateLimit(headers.get('ratelimit'));
     const legacy = items.length ? null : parseLegacyRateLimit(headers);
     const retryAfter = response.status === 429 || response.status === 503 ? retryAfterSeconds(headers, now) : null;
+    for (const p of parseRateLimitPolicy(headers.get('ratelimit-policy'))) {
+      const s = this.#state(p.policy);
+      s.quota = p.quota;
+      s.windowMs = p.windowSeconds * 1000;
+    }
+    // A refused request took no quota; any other answer may have.
+    if (response.status !== 429) this.#logAnswer(ticket, now);
     if (items.length) {
-      for (const item of items) learn(item.policy, item.remaining, now + item.resetSeconds * 1000);
+      for (const item of items) {
+        learn(item.policy, item.remaining, now + item.resetSeconds * 1000);
+        this.#check(this.#states.get(item.policy)!, ticket, item.remaining, response.status, now);
+      }
     } else if (legacy) {
       // The legacy family describes the most restrictive policy without naming it: apply it to all of this request's.
       const windowMs = (legacy.windowSeconds ?? 1) * 1000;
@@ -114,6 +139,7 @@ export class PacingGate {
   /** Returns a ticket whose request got no response (network error, timeout, abort). */
   abandon(ticket: Ticket): void {
     this.#land(ticket);
+    this.#logAnswer(ticket, this.now()); // the server may have counted it
     for (const name of ticket.policies) {
       const s = this.#states.get(name);
       if (s?.probe === ticket) s.probe = null; // the next waiter probes instead
@@ -150,10 +176,43 @@ export class PacingGate {
     let s = this.#states.get(name);
     if (!s) {
       // Nothing known yet: the first request probes, so a burst of first calls does not stampede.
-      s = { mode: 'probing', remaining: 0, resetAt: 0, inflight: 0, probe: null };
+      s = { mode: 'probing', remaining: 0, resetAt: 0, inflight: 0, probe: null, quota: null, windowMs: null, own: new OwnLog(), mirrorFrom: 0 };
       this.#states.set(name, s);
     }
     return s;
+  }
+
+  #logAnswer(ticket: Ticket, now: number): void {
+    for (const name of ticket.policies) {
+      const s = this.#states.get(name);
+      if (!s?.windowMs) continue;
+      s.own.add(now);
+      s.own.prune(now - 2 * s.windowMs); // #check looks back one window from a send up to a window old
+    }
+  }
+
+  /**
+   * When a slot of the policy frees by our own log: 0 when one is free now, the time one frees,
+   * or null when the log cannot tell (no `RateLimit-Policy`, distrusted, or all quota in flight).
+   */
+  #mirror(s: PolicyState, now: number): number | null {
+    if (s.quota === null || s.windowMs === null || now < s.mirrorFrom) return null;
+    const edge = now - s.windowMs;
+    const used = s.own.countAfter(edge) + s.inflight;
+    if (used < s.quota) return 0;
+    if (s.inflight >= s.quota) return null;
+    return s.own.nthAfter(edge, used - s.quota)! + s.windowMs;
+  }
+
+  /**
+   * Distrusts the mirror for a window when the server counts more than our own requests can
+   * explain (another client shares the key) or refuses one. Every request the server could have
+   * counted with this one was answered after `ticket.at − window` or is still in flight.
+   */
+  #check(s: PolicyState, ticket: Ticket, remaining: number, status: number, now: number): void {
+    if (s.quota === null || s.windowMs === null) return;
+    const foreign = (status === 429 && remaining === 0) || (ticket.at > now - s.windowMs && remaining < s.quota - s.own.countAfter(ticket.at - s.windowMs) - s.inflight);
+    if (foreign) s.mirrorFrom = now + s.windowMs;
   }
 
   #notify(): void {

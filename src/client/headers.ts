@@ -20,15 +20,44 @@ export function parseRateLimit(value: string | null): RateLimitItem[] {
   if (!value) return [];
   const items: RateLimitItem[] = [];
   for (const member of splitList(value)) {
-    const [head = '', ...params] = splitOutsideQuotes(member, ';').map((s) => s.trim());
-    const policy = head.startsWith('"') ? head.slice(1, -1).replace(/\\(["\\])/g, '$1') : head;
-    const p = new Map(params.map((kv) => [kv.split('=')[0]!.trim(), kv.split('=')[1]?.trim() ?? '']));
+    const { policy, params: p } = splitItem(member);
     const r = Number(p.get('r'));
     const t = Number(p.get('t'));
     if (!policy || !/^\d+$/.test(p.get('r') ?? '') || !/^\d+$/.test(p.get('t') ?? '') || !Number.isFinite(r + t)) continue;
     items.push({ policy, remaining: r, resetSeconds: t });
   }
   return items;
+}
+
+/** One item of the `RateLimit-Policy` field: a policy, its quota and its window in seconds. */
+export interface RateLimitPolicyItem {
+  policy: string;
+  quota: number;
+  windowSeconds: number;
+}
+
+/**
+ * Parses `RateLimit-Policy: "default";q=20;w=2, "default.burst";q=40;w=10` (draft-11 §3: `q`
+ * quota units, `w` window in seconds). Items without both parameters are skipped.
+ */
+export function parseRateLimitPolicy(value: string | null): RateLimitPolicyItem[] {
+  if (!value) return [];
+  const items: RateLimitPolicyItem[] = [];
+  for (const member of splitList(value)) {
+    const { policy, params } = splitItem(member);
+    const q = params.get('q') ?? '';
+    const w = params.get('w') ?? '';
+    if (!policy || !/^\d+$/.test(q) || !/^\d+$/.test(w) || Number(q) < 1 || Number(w) < 1) continue;
+    items.push({ policy, quota: Number(q), windowSeconds: Number(w) });
+  }
+  return items;
+}
+
+/** `"name";a=1;b=2` → the name (unquoted) and its parameters. */
+function splitItem(member: string): { policy: string; params: Map<string, string> } {
+  const [head = '', ...params] = splitOutsideQuotes(member, ';').map((s) => s.trim());
+  const policy = head.startsWith('"') ? head.slice(1, -1).replace(/\\(["\\])/g, '$1') : head;
+  return { policy, params: new Map(params.map((kv) => [kv.split('=')[0]!.trim(), kv.split('=')[1]?.trim() ?? ''])) };
 }
 
 function splitList(value: string): string[] {

@@ -98,7 +98,7 @@ describe('pacing', () => {
 
 describe('pacing gate', () => {
   const headers = (value: string) => new Response(null, { status: 200, headers: { ratelimit: value } });
-  const pending = async (p: Promise<unknown>) => (await Promise.race([p.then(() => 'done'), new Promise((r) => setTimeout(() => r('pending'), 30))])) === 'pending';
+  const pending = async (p: Promise<unknown>, ms = 30) => (await Promise.race([p.then(() => 'done'), new Promise((r) => setTimeout(() => r('pending'), ms))])) === 'pending';
 
   it('sends the first request of an unknown policy alone; its answer releases as many as remain', async () => {
     const gate = new PacingGate();
@@ -155,6 +155,28 @@ describe('pacing gate', () => {
     gate.observe(newer, headers('"default";r=0;t=60'));
     gate.observe(older, headers('"default";r=9;t=60'));
     expect(gate.snapshot().default!.remaining).toBe(0);
+  });
+
+  const described = (rateLimit: string) => new Response(null, { status: 200, headers: { ratelimit: rateLimit, 'ratelimit-policy': '"default";q=2;w=1' } });
+
+  it('frees a unit when our own answer leaves the window, sooner than the t the server rounded up', async () => {
+    const gate = new PacingGate();
+    const far = Date.now() + 60_000;
+    const started = Date.now();
+    gate.observe(await gate.acquire(['default'], far), described('"default";r=1;t=1'));
+    await new Promise((r) => setTimeout(r, 300));
+    gate.observe(await gate.acquire(['default'], far), described('"default";r=0;t=2')); // 0.7 s left, rounded up to 2
+    await gate.acquire(['default'], far);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(990); // the first answer is a window old
+    expect(waited).toBeLessThan(1600); // not the 2.3 s that t says
+  });
+
+  it('waits for t when the server counts requests we did not send (another client shares the key)', async () => {
+    const gate = new PacingGate();
+    const far = Date.now() + 60_000;
+    gate.observe(await gate.acquire(['default'], far), described('"default";r=0;t=2')); // 2 used, only 1 of them ours
+    expect(await pending(gate.acquire(['default'], far, AbortSignal.timeout(1500)).catch(() => undefined), 1200)).toBe(true);
   });
 
   it('opens a policy whose probe came back without rate-limit headers (limits switched off)', async () => {
