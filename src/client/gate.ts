@@ -56,7 +56,8 @@ export class PacingGate {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * Waits until every policy in `policies` may admit one more request, then takes it. Past
+   * Waits until every policy in `policies` (and each companion the server has named, such as
+   * `default.burst`) may admit one more request, then takes it. Past
    * `deadline` (epoch ms) it stops waiting and lets the request go: the server then answers
    * for itself, and the retry layer decides what to do with its 429.
    */
@@ -66,7 +67,8 @@ export class PacingGate {
       const now = this.now();
       let until = 0;
       let probeOut = false;
-      for (const name of policies) {
+      const names = this.#withCompanions(policies);
+      for (const name of names) {
         const s = this.#state(name);
         if (s.mode === 'counted' && now >= s.resetAt) {
           s.mode = s.remaining - s.inflight > 0 ? 'open' : 'probing';
@@ -79,7 +81,7 @@ export class PacingGate {
         }
         if (s.mode === 'probing' && s.probe && this.#mirror(s, now) !== 0) probeOut = true;
       }
-      if ((until === 0 && !probeOut) || now >= deadline || until > deadline) return this.#take(policies);
+      if ((until === 0 && !probeOut) || now >= deadline || until > deadline) return this.#take(names);
       await this.#wait((until || deadline) - now, signal);
     }
   }
@@ -152,6 +154,21 @@ export class PacingGate {
     return Object.fromEntries(
       [...this.#states].map(([name, s]) => [name, { mode: s.mode, remaining: Math.max(0, s.remaining - s.inflight), resetAt: s.resetAt }]),
     );
+  }
+
+  /**
+   * The operation's policies from the contract plus the companions the server has described for
+   * them (`default.burst`: the burst allowance the plan adds to `default`, DESIGN §4). The contract
+   * names only `default`; the plan decides whether a companion applies, so we learn it from the
+   * answers.
+   */
+  #withCompanions(policies: readonly string[]): readonly string[] {
+    let names: string[] | null = null;
+    for (const known of this.#states.keys()) {
+      if (policies.includes(known) || !policies.some((p) => known.startsWith(`${p}.`))) continue;
+      (names ??= [...policies]).push(known);
+    }
+    return names ?? policies;
   }
 
   #take(policies: readonly string[]): Ticket {

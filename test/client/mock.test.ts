@@ -61,6 +61,19 @@ describe('client against the mock', () => {
     expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(1);
   });
 
+  it("paces on the plan's burst companion: 400 ingests, 10 at a time, on pro (`default.burst` 333 per 10 s) meet no 429", async () => {
+    const m = await start({});
+    const { client, statuses } = countingClient({ apiKey: await m.keyOf('pro'), baseUrl: m.url });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < 400) await client.POST('/v1/ingest', { body: trace(4_000_000 + next++) });
+      }),
+    );
+    expect(statuses.filter((s) => s === 202)).toHaveLength(400);
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+  });
+
   it('sends a request refused with 402 quota_exceeded exactly once', async () => {
     const m = await start({});
     const free = mock!.model.plans[0]!;

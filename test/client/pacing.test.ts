@@ -179,6 +179,15 @@ describe('pacing gate', () => {
     expect(await pending(gate.acquire(['default'], far, AbortSignal.timeout(1500)).catch(() => undefined), 1200)).toBe(true);
   });
 
+  it('also waits on a burst companion the server names: `default.burst` spent while `default` has plenty left', async () => {
+    const gate = new PacingGate();
+    const far = Date.now() + 60_000;
+    gate.observe(await gate.acquire(['default'], far), headers('"default";r=600;t=58, "default.burst";r=0;t=1'));
+    const next = gate.acquire(['default'], far);
+    expect(await pending(next, 300)).toBe(true);
+    expect((await next).policies).toEqual(['default', 'default.burst']);
+  });
+
   it('opens a policy whose probe came back without rate-limit headers (limits switched off)', async () => {
     const gate = new PacingGate();
     const far = Date.now() + 60_000;
