@@ -229,7 +229,11 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
           req.resume();
           return sendProblem(res, { model: current.model, requestId: 'req_mockcontrol', instance: path }, 'not_found', { detail: 'No operation at this path.' });
         }
-        return controlApi(req, res, path);
+        return controlApi(req, res, path).catch((err: Error) => {
+          // Only the policy store can fail here (Redis down): answer, never leave the request hanging.
+          if (res.headersSent) return void res.destroy();
+          sendProblem(res, { model: current.model, requestId: 'req_mockcontrol', instance: path }, 'service_unavailable', { detail: `The control API could not reach the policy store (${err.message}); retry in 1 s.`, retry_after_seconds: 1 }, { 'Retry-After': '1' });
+        });
       }
       if (path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) {
         if (serveDocs(req, res, { dir: docsDir })) return;
@@ -380,6 +384,9 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     for (const dir of [join(root, '..'), mocksDir]) watchers.push(watch(dir, { recursive: true }, reload));
   }
 
+  // Start enforcing at once rather than degraded: wait (bounded) for Redis; if it is not there,
+  // start anyway, and `failMode` applies until it is.
+  if (store instanceof RedisStore) await store.ready(2000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 4010, options.host ?? '127.0.0.1', () => resolve());

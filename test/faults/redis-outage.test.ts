@@ -124,7 +124,11 @@ describe.each([
     await sleep(400);
     const killedAt = performance.now();
     await redis.stop();
-    await sleep(1200);
+    await sleep(600);
+    // The control API reads the store too: it answers 503 while it is down, it does not hang.
+    const control = await fetch(`${urls[0]}/__mock/state`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const controlBody = (await control.json()) as { code?: string };
+    await sleep(600);
     const restartedAt = performance.now();
     await redis.start();
     // Each instance reconnects on its own (bounded backoff, 1 s at most between attempts).
@@ -132,6 +136,7 @@ describe.each([
     await sleep(200);
     await load.stop();
 
+    expect([control.status, control.headers.get('retry-after'), controlBody.code]).toEqual([503, '1', 'service_unavailable']);
     const seen = load.seen;
     const wrong = seen.filter((s) => s.kind === 'other' || (s.kind !== 'enforced' && s.kind !== whileDown));
     expect(wrong.map((s) => s.detail).slice(0, 5)).toEqual([]);
