@@ -30,8 +30,8 @@ function reporter<T>(details: fc.RunDetails<T>): void {
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   throw new Error(`property failed after ${details.numRuns} runs (replay: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath}, shrunk ${details.numShrinks}×)\n${cause}`);
 }
-/** Generous per-test time: about 20 ms a request, at least 30 s. */
-const TIMEOUT = Math.max(30_000, RUNS * 20);
+/** Generous per-test time: about 60 ms a request, at least 30 s. */
+const TIMEOUT = Math.max(30_000, RUNS * 60);
 
 const { model: contractModel } = await loadContract();
 
