@@ -3,7 +3,7 @@
  * body is read whole (Content-Length first, then while streaming); then media type and JSON.
  * @module
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Why a body was refused; the pipeline turns it into a problem. */
 export type BodyFault =
@@ -43,6 +43,48 @@ export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer
       if (!done) reject(err);
     });
   });
+}
+
+/** How long, and how many more bytes than the limit, a refused body is read and thrown away. */
+export const LINGER = { ms: 5_000, limits: 4 };
+
+/**
+ * Lingering close (RFC 9112 §9.6) for a 413 sent before the body was read: the complete answer
+ * goes out at once, but the connection (`Connection: close`) ends only when the client has sent
+ * the rest of its body — at most `LINGER.limits` × `limit` more bytes, for at most `LINGER.ms` —
+ * so a client that writes its whole body before reading (node-fetch, proxies such as Prism's)
+ * reads the 413 instead of failing its write on a closed connection (EPIPE / reset).
+ */
+export function lingerClose(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  const maxBytes = LINGER.limits * limit;
+  const declared = Number(req.headers['content-length']);
+  if (req.complete || (Number.isFinite(declared) && declared > limit + maxBytes)) return; // it would be cut anyway
+  const end = res.end.bind(res) as () => ServerResponse;
+  let release: (() => void) | null = null;
+  let done = false;
+  let drained = 0;
+  const stop = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.off('data', onData);
+    release?.();
+  };
+  const onData = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > maxBytes) stop();
+  };
+  const timer = setTimeout(stop, LINGER.ms);
+  req.on('data', onData);
+  req.once('end', stop);
+  req.once('close', stop);
+  // The answer is written in full now; only its end (and so the close) waits.
+  res.end = ((chunk?: unknown) => {
+    if (chunk !== undefined && typeof chunk !== 'function') res.write(chunk as Buffer | string);
+    if (done) return end();
+    release = end;
+    return res;
+  }) as typeof res.end;
 }
 
 /** The media type of a Content-Type value, lower-cased, without parameters. */

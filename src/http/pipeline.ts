@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContractModel, OpenApiDocument, OperationModel, Router } from '../contract/index.js';
 import { decide, rateLimitHeaders, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
 import { authenticate, checkScopes, CREDENTIAL_QUERY, type Directory, type Principal } from './auth.js';
-import { readBody } from './body.js';
+import { lingerClose, readBody } from './body.js';
 import { applyCors, type CorsOptions } from './cors.js';
 import { bodyDigest, IDEMPOTENCY_TTL_MS, MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { metersOf } from './meters.js';
@@ -132,6 +132,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const f = read.fault;
         if (f.code === 'payload_too_large') {
           out.Connection = 'close';
+          lingerClose(req, res, f.limit);
           return sendProblem(res, ctx, f.code, { detail: `The body exceeds ${f.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: f.limit });
         }
         return sendProblem(res, ctx, f.code, { detail: f.detail });

@@ -2,6 +2,7 @@
  * The HTTP conformance suite: the behaviour a client sees, run against every backend that
  * serves the contract (the mock, the server stubs). A backend gives a {@link Target}.
  */
+import { connect } from 'node:net';
 import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest';
 import type { ContractModel } from '../../src/contract/index.js';
 
@@ -244,6 +245,28 @@ export function conformanceSuite(name: string, start: () => Promise<Target>): vo
       const r = await call(t, 'POST', '/v1/ingest/batch', { raw, headers: { 'content-type': 'application/json' } });
       expect(r.status).toBe(413);
       expect(r.body).toMatchObject({ code: 'payload_too_large', limit: 5 * 1024 * 1024 });
+    });
+
+    it('lets a client that writes its whole 6 MB body before reading read the 413 (lingering close, not a reset)', async () => {
+      const { hostname, port } = new URL(t.url);
+      const body = Buffer.alloc(6 * 1024 * 1024, 0x20);
+      const head = `POST /v1/ingest/batch HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${t.keys.free}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname);
+        const received: Buffer[] = [];
+        socket.on('error', reject);
+        socket.on('connect', () => {
+          socket.pause(); // read nothing until the whole body is written, as node-fetch and many proxies do
+          socket.write(head);
+          socket.write(body, () => {
+            socket.resume();
+            socket.on('data', (d) => received.push(d));
+            socket.on('end', () => resolve(Buffer.concat(received).toString('latin1')));
+          });
+        });
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toContain('"code":"payload_too_large"');
     });
 
     it('refuses a batch of 1,001 traces with 400 batch_too_large', async () => {
