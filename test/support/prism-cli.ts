@@ -19,12 +19,25 @@ async function freePort(): Promise<number> {
 }
 
 export async function startPrismCli(spec = join(repoRoot, 'generated', 'openapi.json')): Promise<PrismCli> {
+  return startPrism('mock', [spec]);
+}
+
+/**
+ * Starts `prism proxy` in front of `upstream`: it forwards every request and validates request and
+ * response against the contract, reporting what breaks it in an `sl-violations` response header
+ * (`--errors false`: the upstream's answer passes through unchanged).
+ */
+export async function startPrismProxy(upstream: string, spec = join(repoRoot, 'generated', 'openapi.json')): Promise<PrismCli> {
+  return startPrism('proxy', [spec, upstream]);
+}
+
+async function startPrism(command: 'mock' | 'proxy', args: string[]): Promise<PrismCli> {
   const port = await freePort();
   const bin = join(repoRoot, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
-  const child: ChildProcess = spawn(process.execPath, [bin, 'mock', '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', spec], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [bin, command, '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let log = '';
-    const timer = setTimeout(() => reject(new Error(`prism mock not ready in 30 s:\n${log}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`prism ${command} not ready in 30 s:\n${log}`)), 30_000);
     const onData = (c: Buffer) => {
       log += c.toString();
       if (/Prism is listening/.test(log)) {
@@ -34,7 +47,7 @@ export async function startPrismCli(spec = join(repoRoot, 'generated', 'openapi.
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`prism exited ${code}:\n${log}`)));
+    child.on('exit', (code) => reject(new Error(`prism ${command} exited ${code}:\n${log}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
