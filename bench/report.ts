@@ -161,7 +161,7 @@ function mockSection(run: BenchRun | undefined): Section {
   const rows: [string, number, Bar['tone'], string][] = [
     ['bare node:http, same bytes', bare, 'other', 'the ceiling: no work per request'],
     ['Traceloom mock', ours, 'ours', 'full pipeline: auth, rate limits, quotas, answer from state'],
-    ['Traceloom mock, Prefer (Prism path)', oursPrism, 'ours', 'full pipeline, answer from Prism (cached)'],
+    ['Traceloom mock, Prefer (Prism path)', oursPrism, 'ours', 'full pipeline, answer from Prism in-process'],
     ['Prism CLI', prism, 'other', '`prism mock`, no rate limits'],
     ['Prism CLI, Prefer: code=200', prismPrefer, 'other', '`prism mock` asked for an example'],
   ];
@@ -184,7 +184,7 @@ function mockSection(run: BenchRun | undefined): Section {
       'lrrrl',
     ),
     '',
-    `Our mock at a steady 1,000 req/s: p99 **${n2(num(run, 'p99_ms'))} ms**. Start-up to ready: ${n0(num(run, 'startup_ms'))} ms (median of 3 cold starts of \`traceloom mock\`, process and tsx start included).`,
+    `Our mock at a steady 1,000 req/s: p99 **${formatNumber(num(run, 'p99_ms'), Number.isInteger(num(run, 'p99_ms')) ? 0 : 2)} ms**. Start-up to ready: ${n0(num(run, 'startup_ms'))} ms (median of 3 cold starts of \`traceloom mock\`, process and tsx start included).`,
     '',
     'Method (bench/mock.ts): each server in its own process, autocannon in another; rounds alternate servers; medians. Our mock runs with policy enforcement on and limits raised so every request is admitted (a 429 is cheaper than an answer).',
     '',
@@ -238,7 +238,7 @@ function policySection(run: BenchRun | undefined): Section {
       'lrrrr',
     ),
     '',
-    'Not the same algorithm on both sides: ours is an exact sliding log (and GCRA for bursts), rlf a fixed window, the cheapest there is; see bench/policy.ts for the jobs. Medians over rounds after a warm-up, a full GC before each measurement, pairs in alternating order.',
+    'Not the same algorithm on both sides: ours is an exact sliding log (GCRA for bursts), rlf a fixed window, the cheapest kind there is. Medians over rounds after a warm-up; bench/policy.ts describes the jobs and the method.',
     '',
   ].join('\n');
   return { markdown, charts: { 'policy-memory.svg': memoryChart, 'policy-redis.svg': redisChart }, ratios };
@@ -278,7 +278,7 @@ function clientSection(run: BenchRun | undefined): Section {
   const markdown = [
     `## ${title}`,
     '',
-    `Draining traces one request each through the mock under a small \`default\` limit, our client reaches **${pct(goodput('ours'))}** of the limit's sustained rate (${times(ratio(goodput('ours'), goodput('naive')))} naive loop A, ${times(ratio(goodput('ours'), goodput('naive2')))} naive loop B) with **${pct(share('ours'))}** of its requests refused with 429, against ${pct(share('naive'))} and ${pct(share('naive2'))}. Lost: ${n0(lost('ours'))} (our client and batcher together), ${n0(lost('naive'))} (A), ${n0(lost('naive2'))} (B); duplicates on our side: ${n0(num(run, 'dups'))}. Our batcher (the recommended ingest path, up to 100 traces a request) moves **${n0(num(run, 'batcher_traces_per_s'))} traces/s** under the same limit.`,
+    `Draining traces one request each through the mock under a small \`default\` limit, our client reaches **${pct(goodput('ours'))}** of the limit's sustained rate (${times(ratio(goodput('ours'), goodput('naive')))} naive loop A, ${times(ratio(goodput('ours'), goodput('naive2')))} naive loop B) with **${pct(share('ours'))}** of its requests refused with 429, against ${pct(share('naive'))} and ${pct(share('naive2'))}. Lost: ${n0(lost('ours'))} (our client and batcher together), ${n0(lost('naive'))} (A), ${n0(lost('naive2'))} (B); duplicates on our side: ${n0(num(run, 'dups'))}. Our batcher (the recommended ingest path: many traces per request) moves **${n0(num(run, 'batcher_traces_per_s'))} traces/s** under the same limit.`,
     '',
     '![Goodput](client-goodput.svg)',
     '',
