@@ -339,7 +339,13 @@ export function createHandlers(ctx: HandlerContext): Record<string, Handler> {
     getUsage: async (_req, tenant) => {
       const plan = ctx.model.plans.find((p) => p.id === tenant.plan)!;
       const meters = Object.keys(ctx.model.meters);
-      const used = await ctx.store.getUsage(tenant.id, meters, now());
+      let used: Record<string, number>;
+      try {
+        used = await ctx.store.getUsage(tenant.id, meters, now());
+      } catch {
+        // The usage store (Redis) is down: a transient 503, as the policy stage answers when fail-closed.
+        return { problem: 'service_unavailable', members: { detail: 'Usage is briefly unavailable; retry in 1 s.', retry_after_seconds: 1 }, headers: { 'Retry-After': '1' } };
+      }
       const d = new Date(now());
       const periodStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
       const resetsAt = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
