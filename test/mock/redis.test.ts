@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { requireBinary } from '../support/requires.js';
@@ -30,5 +30,18 @@ describe('two mock instances sharing one redis-server', () => {
     await fetch(`${a.url}/__mock/tenants/ten_teamco/usage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ traces: 1234 }) });
     const state = await (await fetch(`${b.url}/__mock/state`)).json();
     expect(state.tenants.find((t: { id: string }) => t.id === 'ten_teamco').usage.traces).toBe(1234);
+  });
+
+  it('answers usage with 503 and Retry-After while redis-server is down, and recovers by itself', async () => {
+    await redis.stop();
+    try {
+      const r = await fetch(`${a.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.json()).toMatchObject({ code: 'service_unavailable', retryable: true, retry_after_seconds: 1 });
+    } finally {
+      await redis.start();
+    }
+    await vi.waitFor(async () => expect((await fetch(`${a.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } })).status).not.toBe(503), { timeout: 10_000, interval: 250 });
   });
 });
