@@ -17,7 +17,7 @@ import { RequestFactory, type RequestParts } from './requests.js';
 import type { FuzzTarget } from './targets.js';
 
 /** Runs per property per operation inside `npm test`. */
-export const DEFAULT_RUNS = 25;
+export const DEFAULT_RUNS = 50;
 export const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? DEFAULT_RUNS) || DEFAULT_RUNS);
 const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {};
 
