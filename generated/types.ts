@@ -1690,9 +1690,9 @@ export interface components {
          */
         From: string;
         /**
-         * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-         *     for any repeat with the same body; the same key with a different body answers 409
-         *     `idempotency_key_reused`. The SDK adds one to every POST.
+         * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+         *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+         *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
          * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
          */
         IdempotencyKey: string;
@@ -1806,9 +1806,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1945,9 +1945,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2118,9 +2118,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2429,9 +2429,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2743,9 +2743,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2935,9 +2935,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3093,9 +3093,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3205,9 +3205,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3452,9 +3452,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3626,9 +3626,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3805,9 +3805,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3865,9 +3865,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3925,9 +3925,9 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes a POST safe to retry. The first response for a key is stored for 24 hours and replayed
-                 *     for any repeat with the same body; the same key with a different body answers 409
-                 *     `idempotency_key_reused`. The SDK adds one to every POST.
+                 * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
+                 *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
+                 *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
                  * @example 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
