@@ -81,6 +81,7 @@ function trace(i: number) {
 class Tally {
   attempts = 0;
   by429 = 0;
+  /** Answers other than 202 and 429 by status; `0` counts attempts that got no answer. */
   other: Record<number, number> = {};
   /** trace_id → responses saying the server holds it (202, or 409 trace_already_exists). */
   held = new Map<string, number>();
@@ -199,7 +200,10 @@ async function main() {
           baseUrl: url,
           fetch: async (request) => {
             const id = (JSON.parse(await request.clone().text()) as { trace_id: string }).trace_id;
-            const response = await fetch(request);
+            const response = await fetch(request).catch((err: unknown) => {
+              tally.record(0, id);
+              throw err;
+            });
             tally.record(response.status, id, response.status === 409 ? await codeOf(response.clone()) : undefined);
             return response;
           },
