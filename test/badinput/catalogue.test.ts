@@ -163,7 +163,7 @@ describe('bad-input catalogue', () => {
       expect(r.status).toBe(413);
       expect(r.body).toMatchObject({ code: 'payload_too_large', limit });
       expect(r.sentBefore).toBeGreaterThan(limit);
-      expect(r.sentBefore).toBeLessThan(limit + 8 * framed.length);
+      expect(r.sentBefore).toBeLessThan(limit + 16 * framed.length);
     });
   });
 
