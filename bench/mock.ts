@@ -110,7 +110,21 @@ async function main() {
     rows.prism!.push(await load(`${prism.url}/v1/usage`, auth));
     rows.prism_prefer!.push(await load(`${prism.url}/v1/usage`, { ...auth, prefer: 'code=200' }));
   }
-  const paced = await load(`${ours.url}/v1/usage`, auth, { overallRate: 1000, connections: 10, duration: 5 } as Partial<autocannon.Options>);
+  // Latency at a steady 1,000 req/s on a fresh instance with limits a real tenant could have
+  // (the throughput rounds above raise them to 1e9, which fills the exact sliding log with
+  // hundreds of thousands of timestamps per key). One warm-up second, then the measured run.
+  const pPaced = await freePort();
+  const pacedMock = await start(
+    [...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(pPaced), '--no-watch', '--quiet', '--policy', 'default=100000/60s', '--policy', 'reads=100000/1s'],
+    readyLine,
+    pPaced,
+  );
+  const pacedOptions = { overallRate: 1000, connections: 10 } as Partial<autocannon.Options>;
+  await load(`${pacedMock.url}/v1/usage`, auth, { ...pacedOptions, duration: 1 });
+  const pacedRuns: Run[] = [];
+  for (let i = 0; i < 3; i++) pacedRuns.push(await load(`${pacedMock.url}/v1/usage`, auth, { ...pacedOptions, duration: 4 }));
+  await stop(pacedMock);
+  const paced = { p99: median(pacedRuns.map((r) => r.p99)), rps: median(pacedRuns.map((r) => r.rps)), non2xx: pacedRuns.reduce((n, r) => n + r.non2xx, 0) };
 
   await Promise.all([stop(prism), stop(ours), stop(bare)]);
   const med = (k: string, f: keyof Run) => median(rows[k]!.map((r) => r[f]));
@@ -123,7 +137,7 @@ async function main() {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   console.log(`rounds: ${ROUNDS} × ${SECONDS} s, ${CONNECTIONS} connections; medians of requests/s (p99 ms)`);
   for (const [k, runs] of Object.entries(rows)) console.log(`  ${k.padEnd(16)} ${Math.round(med(k, 'rps')).toString().padStart(7)} req/s  p99 ${med(k, 'p99')} ms   runs: ${runs.map((r) => Math.round(r.rps)).join(', ')}`);
-  console.log(`  ours at 1,000 req/s: p99 ${paced.p99} ms (${Math.round(paced.rps)} req/s achieved)`);
+  console.log(`  ours at 1,000 req/s (fresh instance, default=100000/60s): p99 ${paced.p99} ms, median of ${pacedRuns.map((r) => r.p99).join(', ')} (${Math.round(paced.rps)} req/s achieved, ${paced.non2xx} non-2xx)`);
   console.log(`  startup to ready (createMock): ${startups.map((s) => Math.round(s)).join(', ')} ms incl. process start; non-2xx answers in all runs: ${non2xx}`);
   const r2 = (x: number) => Math.round(x * 100) / 100;
   console.log(
