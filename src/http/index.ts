@@ -11,3 +11,4 @@ export { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js'
 export { send, sendProblem, type HeaderMap } from './respond.js';
 export { requestIdOf } from './request-id.js';
 export { collect, metersOf } from './meters.js';
+export { answerClientErrors } from './client-error.js';

@@ -5,20 +5,17 @@
  * @module
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { createServer, maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { createRouter, defaultRoot, loadContract, repoRoot, resolveRef, type ContractModel, type OpenApiDocument } from '../contract/index.js';
-import { createPipeline, MemoryIdempotencyStore, RequestValidator, requestIdOf, send, sendProblem, type Answer, type LogEntry, type OperationRequest, type Pipeline } from '../http/index.js';
+import { answerClientErrors, createPipeline, MemoryIdempotencyStore, RequestValidator, send, sendProblem, type Answer, type LogEntry, type OperationRequest, type Pipeline } from '../http/index.js';
 import {
   applyOverrides,
   MemoryStore,
   overridesFromEnv,
   parsePolicyOption,
-  problem,
-  PROBLEM_CONTENT_TYPE,
   rateLimitHeaders,
   RedisStore,
   type Decision,
@@ -252,18 +249,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     })();
   });
   server.keepAliveTimeout = 5000;
-  // Requests Node's parser refuses (headers over 16 KB, a bad request line, a body cut short)
-  // never reach the pipeline; answer them as problems too instead of Node's bare 400/431, and,
-  // like Node's default handler, only on a connection that has not been answered yet.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex & { bytesWritten?: number }) => {
-    if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable || socket.bytesWritten) return void socket.destroy();
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'invalid_request';
-    const requestId = requestIdOf(undefined);
-    const detail = code === 'headers_too_large' ? `The request headers exceed ${Math.round(maxHeaderSize / 1024)} KB.` : `The request is not valid HTTP/1.1 (${err.code ?? err.message}).`;
-    const { instance: _unknown, ...body } = problem(current.model, code, { instance: '', requestId, detail });
-    const text = JSON.stringify(body);
-    socket.end(`HTTP/1.1 ${body.status} ${STATUS_CODES[body.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`);
-  });
+  answerClientErrors(server, () => current.model);
 
   async function readJson(req: IncomingMessage): Promise<any> {
     const chunks: Buffer[] = [];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import express, { type Express } from 'express';
 import { createRouter, readModel, repoRoot, type ContractModel, type OpenApiDocument } from '../contract/index.js';
 import {
+  answerClientErrors,
   createPipeline,
   digestOf,
   MemoryIdempotencyStore,
@@ -136,5 +137,13 @@ export function createServer(options: ServerOptions): Express {
   app.use((req, res) => {
     void pipeline.handle(req, res, dispatch);
   });
+  // `app.listen` returns the node:http server: parser errors (huge headers, bad request lines)
+  // are answered as problems there too, as the mock does.
+  const listen = app.listen.bind(app);
+  app.listen = ((...args: Parameters<typeof listen>) => {
+    const server = listen(...args);
+    answerClientErrors(server, () => model);
+    return server;
+  }) as typeof app.listen;
   return app;
 }
