@@ -12,6 +12,7 @@ import { createReadStream, readFileSync, realpathSync, statSync, type Stats } fr
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { readModel, type ContractModel } from '../contract/index.js';
+import { requestIdOf } from '../http/index.js';
 
 export interface ServeOptions {
   /** The built docs directory (generated/docs by default). */
@@ -57,6 +58,8 @@ export function serveDocs(req: IncomingMessage, res: ServerResponse, options: Se
   const rawPath = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
   const owned = ROOT_FILES.has(rawPath) || rawPath === base || rawPath.startsWith(`${base}/`);
   if (!owned) return false;
+  // Like every answer of the API, docs answers carry a request id (echoed when valid).
+  res.setHeader('X-Request-Id', requestIdOf(req.headers['x-request-id']));
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
@@ -169,6 +172,7 @@ function sendProblem(res: ServerResponse, dir: string, status: number, code: str
           detail,
           instance,
           code: def.code,
+          request_id: String(res.getHeader('X-Request-Id') ?? requestIdOf(undefined)),
           retryable: def.retryable,
         }
       : { type: 'about:blank', title: STATUS_TITLES[status] ?? 'Error', status, detail, instance };

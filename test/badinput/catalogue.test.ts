@@ -76,7 +76,6 @@ interface Case {
   send: Send;
   want: { status: number; code: string } & Record<string, unknown>;
   /** The docs server's problems carry no request id (see the issue 7 report). */
-  noRequestId?: boolean;
 }
 
 /** Runs one refusal: the problem, no state change, still serving, no pollution. */
@@ -86,7 +85,7 @@ async function expectRefused(c: Case): Promise<RawReply> {
   expect({ status: r.status, code: r.body?.code }, r.text.slice(0, 300)).toEqual({ status: c.want.status, code: c.want.code });
   expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(r.body).toMatchObject({ ...c.want, type: `${mock.model.docsBaseUrl}/errors#${c.want.code}` });
-  if (!c.noRequestId) expect(r.body.request_id).toBe(r.headers['x-request-id']);
+  expect(r.body.request_id).toBe(r.headers['x-request-id']);
   expect(r.text).not.toContain(SECRET);
   expect(await domainState()).toEqual(before);
   expect((await fetch(`${mock.url}/v1/health`)).status).toBe(200);
@@ -308,7 +307,7 @@ describe('bad-input catalogue', () => {
         ['/docs/%00', 400, 'invalid_request'],
         ['/docs/index.html%00.txt', 400, 'invalid_request'],
         ['/docs/%E0%A4%A', 400, 'invalid_request'],
-      ].map(([path, status, code]) => ({ given: String(path), send: req('GET', String(path)), want: { status: Number(status), code: String(code) }, noRequestId: true })),
+      ].map(([path, status, code]) => ({ given: String(path), send: req('GET', String(path)), want: { status: Number(status), code: String(code) } })),
     )('answers GET $given with $want.status $want.code and no file outside the docs', async (c) => {
       await expectRefused(c);
     });
