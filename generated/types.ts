@@ -1146,7 +1146,7 @@ export interface components {
         Text: string;
         /**
          * Format: date-time
-         * @description An RFC 3339 timestamp in UTC.
+         * @description An RFC 3339 timestamp. Responses use UTC (`Z`); requests may carry any offset, and the time is kept as sent.
          * @example 2026-03-03T12:00:00Z
          */
         Timestamp: string;
