@@ -9,6 +9,7 @@ import { createInstance, getHttpOperationsFromSpec, type IHttpConfig } from '@st
 import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
 import type { IHttpOperation } from '@stoplight/types';
 import * as E from 'fp-ts/lib/Either.js';
+import { createRequire } from 'node:module';
 import type { OpenApiDocument } from '../contract/index.js';
 import type { OperationRequest } from '../http/index.js';
 
@@ -44,6 +45,18 @@ export function preferenceOf(req: OperationRequest): PrismPreference | string {
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as PrismPreference;
 }
 
+/**
+ * Bounds for Prism's dynamic (`Prefer: dynamic=true`) data, set on the json-schema-faker instance
+ * Prism itself uses (as the Prism CLI's `--json-schema-faker-fillProperties=false` does). With
+ * Prism's defaults, open maps such as `metadata` are filled to their `maxProperties` and arrays to
+ * `maxItems`: one dynamic Trace was 1.6 MB and blocked the mock for seconds.
+ */
+function boundDynamicData(): void {
+  const fromPrism = createRequire(createRequire(import.meta.url).resolve('@stoplight/prism-http'));
+  const { JSONSchemaFaker } = fromPrism('json-schema-faker') as { JSONSchemaFaker: { option(o: Record<string, unknown>): void } };
+  JSONSchemaFaker.option({ fillProperties: false, maxItems: 5, maxLength: 200 });
+}
+
 export class PrismResponder {
   private readonly logger = createLogger('prism', { level: 'silent' });
   private readonly prism;
@@ -63,6 +76,7 @@ export class PrismResponder {
   }
 
   static async create(document: OpenApiDocument): Promise<PrismResponder> {
+    boundDynamicData();
     return new PrismResponder(await getHttpOperationsFromSpec(structuredClone(document)));
   }
 
