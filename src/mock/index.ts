@@ -27,6 +27,7 @@ import { serveDocs } from '../docs/index.js';
 import { defaultMocksDir, loadFixtures, type Fixtures } from './fixtures.js';
 import { createHandlers, type Handler } from './handlers.js';
 import { PrismResponder, preferenceOf, wantsPrism } from './prism.js';
+import { shareState } from './shared.js';
 import { MockState } from './state.js';
 
 export interface MockOptions {
@@ -119,6 +120,16 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   let current = await load();
   const store: PolicyStore = options.redisUrl ? new RedisStore({ url: options.redisUrl }) : new MemoryStore();
   const state = new MockState(current.fixtures, clock.now);
+  // With Redis, tenant state is replicated between instances too (counters and usage already are).
+  const shared = options.redisUrl
+    ? await shareState(options.redisUrl, state, (err) => console.error(`traceloom mock: shared state: ${err.message}`)).catch((err: Error) => {
+        console.error(`traceloom mock: Redis unreachable at start (${err.message}); tenant state is NOT shared with other instances`);
+        return null;
+      })
+    : null;
+  const share = (tenantId: string | null | undefined) => {
+    if (shared && tenantId) void shared.publish(tenantId).catch((err: Error) => console.error(`traceloom mock: shared state not published: ${err.message}`));
+  };
   const idempotency = new MemoryIdempotencyStore();
   const version = String(current.document.info?.version ?? '1.0.0');
   const logMode = options.log ?? (process.stdout.isTTY ? 'pretty' : 'json');
@@ -156,7 +167,9 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     const handler = handlers[req.operation.operationId];
     if (handler && !wantsPrism(req)) {
       const tenant = req.principal ? state.tenant(req.principal.tenantId) : null;
-      return handler(req, tenant!);
+      const answer = await handler(req, tenant!);
+      if (req.method !== 'GET') share(req.principal?.tenantId);
+      return answer;
     }
     return prismAnswer(req);
   }
@@ -279,6 +292,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
       state.reset();
       idempotency.clear();
       await store.reset();
+      await shared?.publishAll();
       return send(res, 200, await snapshot());
     }
     if (req.method === 'POST' && path === '/__mock/clock') {
@@ -301,6 +315,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
         if (body.status !== 'active' && body.status !== 'archived') return bad('`status` must be `active` or `archived`.');
         const p = tenant.projects.get(id!)!;
         Object.assign(p, { status: body.status, archived_at: body.status === 'archived' ? new Date(clock.now()).toISOString() : null });
+        share(tenant.id);
         return send(res, 200, { id: p.id, status: p.status });
       }
       const tenant = kind === 'tenants' ? state.tenants.get(id!) : undefined;
@@ -309,6 +324,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
         const plans = current.model.plans.map((p) => p.id);
         if (!plans.includes(body.plan)) return bad(`\`plan\` must be one of ${plans.join(', ')}.`);
         tenant.plan = body.plan;
+        share(tenant.id);
         return send(res, 200, { id: tenant.id, plan: tenant.plan });
       }
       if (what === 'usage') {
@@ -405,6 +421,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
         });
         server.closeIdleConnections();
       });
+      await shared?.close();
       await store.close();
     },
   };

@@ -98,6 +98,35 @@ export class MockState implements TenantDirectory {
     return entry;
   }
 
+  /** One tenant as JSON text (for sharing state between instances through Redis). */
+  serialize(id: string): string {
+    const t = this.tenant(id);
+    const list = <T>(m: Map<string, T>) => [...m.values()];
+    return JSON.stringify({
+      id: t.id, name: t.name, plan: t.plan,
+      projects: list(t.projects), keys: list(t.keys), traces: list(t.traces), feedback: list(t.feedback),
+      evals: list(t.evals), evalRules: list(t.evalRules), attestations: list(t.attestations), audit: t.audit,
+    });
+  }
+
+  /** Replaces one tenant with a serialized copy (another instance's), keys included. */
+  restore(text: string): void {
+    const raw = JSON.parse(text) as Record<string, any>;
+    const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((x) => [x.id, x]));
+    const old = this.tenants.get(raw.id);
+    if (old) for (const k of old.keys.values()) this.keysByDigest.delete(digestOf(k.secret));
+    const tenant: TenantRecord = {
+      id: raw.id, name: raw.name, plan: raw.plan,
+      projects: byId(raw.projects), keys: new Map(), traces: byId(raw.traces), feedback: byId(raw.feedback),
+      evals: byId(raw.evals), evalRules: byId(raw.evalRules), attestations: byId(raw.attestations), audit: raw.audit,
+    };
+    this.tenants.set(tenant.id, tenant);
+    for (const k of raw.keys as KeyEntry[]) {
+      tenant.keys.set(k.id, k);
+      this.keysByDigest.set(digestOf(k.secret), k);
+    }
+  }
+
   tenant(id: string): TenantRecord {
     const t = this.tenants.get(id);
     if (!t) throw new Error(`unknown tenant ${id}`);
