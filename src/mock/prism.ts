@@ -57,22 +57,21 @@ function boundDynamicData(): void {
   JSONSchemaFaker.option({ fillProperties: false, maxItems: 5, maxLength: 200 });
 }
 
+/**
+ * Prism as a response engine only: the pipeline has already routed, authenticated and validated
+ * the request, so Prism's own security and validation checks are off.
+ */
+function configFor(mock: IHttpConfig['mock']): IHttpConfig {
+  return { mock, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false };
+}
+
 export class PrismResponder {
   private readonly logger = createLogger('prism', { level: 'silent' });
   private readonly prism;
   private readonly cache = new Map<string, PrismAnswer>();
 
   private constructor(private readonly operations: IHttpOperation[]) {
-    const config: IHttpConfig = {
-      mock: { dynamic: false },
-      checkSecurity: false,
-      validateRequest: false,
-      validateResponse: false,
-      errors: false,
-      upstreamProxy: undefined,
-      isProxy: false,
-    };
-    this.prism = createInstance(config, { logger: this.logger });
+    this.prism = createInstance(configFor({ dynamic: false }), { logger: this.logger });
   }
 
   static async create(document: OpenApiDocument): Promise<PrismResponder> {
@@ -94,15 +93,7 @@ export class PrismResponder {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     // Prism needs a fresh mock config object per request.
-    const config: IHttpConfig = {
-      mock: { dynamic: pref.dynamic ?? false, code: pref.code, exampleKey: pref.exampleKey, seed: pref.seed },
-      checkSecurity: false,
-      validateRequest: false,
-      validateResponse: false,
-      errors: false,
-      upstreamProxy: undefined,
-      isProxy: false,
-    };
+    const config = configFor({ dynamic: pref.dynamic ?? false, code: pref.code, exampleKey: pref.exampleKey, seed: pref.seed });
     const result = await this.prism.request(
       { method: req.method.toLowerCase() as never, url: { path: req.url.pathname, query }, headers, body: req.body },
       this.operations,
