@@ -101,7 +101,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
 
-  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, started: number, log: Partial<LogEntry>): Promise<void> {
+  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: Partial<LogEntry>): Promise<void> {
     const { model, clock } = opts;
     // 1. Request id.
     const requestId = requestIdOf(req.headers['x-request-id']);
@@ -249,7 +249,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const started = performance.now();
       const log: Partial<LogEntry> = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, remaining: null };
       try {
-        await run(req, res, dispatch, started, log);
+        await run(req, res, dispatch, log);
       } catch (err) {
         // A fault in a handler or the store: a problem, never a crash.
         if (!res.headersSent) {
