@@ -54,7 +54,8 @@ const commands: Record<string, { help: string; run: Command }> = {
       const { RedisStore } = await import('./policy/index.js');
       const { pathToFileURL } = await import('node:url');
       const { resolve } = await import('node:path');
-      const model = readModel(JSON.parse(readFileSync(join(repoRoot, 'generated', 'openapi.json'), 'utf8')));
+      const document = JSON.parse(readFileSync(join(repoRoot, 'generated', 'openapi.json'), 'utf8')) as OpenApiDocument;
+      const model = readModel(document);
       const fixtures = await loadFixtures(model);
       const handlers = values.handlers ? ((await import(pathToFileURL(resolve(values.handlers)).href)) as { handlers?: object; default?: object }) : {};
       const app = createServer({
@@ -62,6 +63,8 @@ const commands: Record<string, { help: string; run: Command }> = {
         keys: fixtures.tenants.flatMap((t) => t.keys.map((k) => ({ key: k.key, id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked }))),
         tenants: fixtures.tenants.map((t) => ({ id: t.id, plan: t.plan, projects: t.projects })),
         store: values.redis ? new RedisStore({ url: values.redis }) : undefined,
+        document,
+        model,
       });
       const port = Number(values.port ?? 4020);
       const host = values.host ?? '127.0.0.1';
