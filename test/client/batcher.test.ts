@@ -153,8 +153,10 @@ describe('ingest batcher', () => {
     const client = clientFor(server, { batch: { flushIntervalMs: 100 } });
     client.ingest(trace(1));
     client.ingest(trace(2));
-    await new Promise((r) => setTimeout(r, 400));
+    // No flush() call: the interval alone sends it (a bounded wait for the condition, not a fixed sleep).
+    for (let waited = 0; received(server).length < 2 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     expect(received(server)).toEqual([trace(1).trace_id, trace(2).trace_id]);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('shutdown() sends everything queued, then counts later traces as dropped', async () => {

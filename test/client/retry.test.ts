@@ -68,7 +68,7 @@ describe('retries', () => {
     server = await scripted([problem(429, 'rate_limited', { 'retry-after': '120' }), json(200, page)]);
     const started = Date.now();
     const result = await clientFor(server, { maxWaitMs: 2000 }).GET('/v1/traces');
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 120 s it was told (room for a loaded machine)
     expect(server.requests).toHaveLength(1);
     expect(toTraceloomError(result)).toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 120, requestId: 'req_test' });
   });
@@ -124,11 +124,10 @@ describe('network errors', () => {
 
   it('times out a slow attempt and retries it', async () => {
     server = await scripted([delayed(3000, json(200, { status: 'ok' })), json(200, page)]);
-    const started = Date.now();
     const { data } = await clientFor(server, { timeoutMs: 200 }).GET('/v1/traces');
+    // The second answer, not the slow first one: the attempt was cut and retried.
     expect(data).toEqual(page);
     expect(server.requests).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('reports a timeout as code `timeout` once retries are spent', async () => {
@@ -144,7 +143,8 @@ describe('network errors', () => {
     const started = Date.now();
     const call = clientFor(server).GET('/v1/traces', { signal: controller.signal });
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // not the 10 s Retry-After (room for a loaded machine)
+    expect(server.requests).toHaveLength(1);
   });
 
   it('the client-level signal aborts its calls too', async () => {

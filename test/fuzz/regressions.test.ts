@@ -92,8 +92,9 @@ describe.each(targets)('fuzz findings, pinned: %s', (_name, start) => {
     // Trace j starts in hour j % 1440; January and February hold hours 0–1415: 3 × 1,416 + 680.
     expect(r.body.points.reduce((n: number, p: { trace_count: number }) => n + p.trace_count, 0)).toBe(4928);
     expect(r.body.points[0]).toMatchObject({ timestamp: '2025-01-01T00:00:00.000Z', latency_ms: { p50: 1000 } });
-    // ~12 ms in one pass; the scan per bucket took ~1.4 s.
-    expect(ms).toBeLessThan(400);
+    // ~12 ms in one pass on a quiet machine; the scan per bucket took ~1.4 s. The bound leaves
+    // room for a loaded machine (speed itself is measured by the benchmarks, not here).
+    expect(ms).toBeLessThan(1000);
     conforms('getMetrics', r);
   });
 });

