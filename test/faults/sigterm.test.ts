@@ -4,6 +4,8 @@
  * a bound; it must not take new connections once it has been told to stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,12 +15,13 @@ import { repoRoot } from '../../src/contract/index.js';
 const KEY = 'tl_test_enterprise_00000000000000000001';
 const IN_FLIGHT = 24;
 /**
- * The mock adds 1.2–1.5 s to every request. SIGTERM goes 0.5 s after they are sent: time for
- * the server to accept every connection even on a busy machine (a connection still in the
- * listen backlog when the server closes is reset by the kernel: never accepted, not in flight).
+ * The mock adds 1.2–1.5 s to every request. SIGTERM goes once every request's connection is
+ * established and the listening socket's accept queue is empty, i.e. the server has accepted
+ * them all (a connection still in the listen backlog when the server closes is reset by the
+ * kernel: never accepted, not in flight). A bounded wait for that condition, not a fixed sleep.
  */
 const LATENCY = '1200-1500';
-const SIGTERM_AFTER_MS = 500;
+const ACCEPTED_WITHIN_MS = 10_000;
 /** After the last answer. Clients keep idle connections for seconds (undici: 3 s against keep-alive 5 s); draining must not wait for them. */
 const EXIT_WITHIN_MS = 1500;
 
@@ -54,6 +57,47 @@ async function spawnMock(extra: string[] = []): Promise<{ url: string; port: num
   return { url: `http://127.0.0.1:${port}`, port, proc, exited, output: () => log };
 }
 
+/**
+ * Connections waiting in the accept queue of the socket listening on `port` (Linux:
+ * /proc/net/tcp{,6} `rx_queue` of a LISTEN row); -1 when no such row is found.
+ */
+function acceptBacklog(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let backlog = -1;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[1]?.endsWith(`:${hex}`)) backlog = Math.max(backlog, 0) + parseInt(f[4]!.split(':')[1]!, 16);
+    }
+  }
+  return backlog;
+}
+
+/** GET `url` on a connection of its own; `connected` resolves once that connection is established. */
+function inFlight(url: string): { connected: Promise<void>; answer: Promise<{ status: number; length: number; text: string }> } {
+  let onConnect!: () => void;
+  const connected = new Promise<void>((r) => (onConnect = r));
+  const answer = new Promise<{ status: number; length: number; text: string }>((resolve, reject) => {
+    const req = httpGet(url, { headers: { authorization: `Bearer ${KEY}` }, agent: false, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => (res.complete ? resolve({ status: res.statusCode!, length: Number(res.headers['content-length']), text }) : reject(new Error('response cut short'))));
+      res.on('error', reject);
+    });
+    req.on('socket', (socket) => (socket.connecting ? socket.once('connect', onConnect) : onConnect()));
+    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
+    req.on('error', reject);
+  });
+  return { connected, answer };
+}
+
 /** Connects to `port` until the connection is refused; returns when (throws after `limitMs`). */
 async function untilRefused(port: number, limitMs: number): Promise<number> {
   const t0 = performance.now();
@@ -78,13 +122,19 @@ describe('SIGTERM during load', () => {
     // Warm one keep-alive connection first: an idle connection must not hold the exit up either.
     expect((await fetch(`${mock.url}/v1/health`)).status).toBe(200);
 
-    const requests = Array.from({ length: IN_FLIGHT }, async (_, i) => {
-      const res = await fetch(`${mock.url}/v1/traces?limit=${(i % 5) + 1}`, { headers: { authorization: `Bearer ${KEY}` }, signal: AbortSignal.timeout(10_000) });
-      const text = await res.text(); // the whole body, or this rejects on a cut connection
-      return { status: res.status, length: Number(res.headers.get('content-length')), bytes: Buffer.byteLength(text), body: JSON.parse(text) as { data?: unknown[] }, at: performance.now() };
+    const calls = Array.from({ length: IN_FLIGHT }, (_, i) => inFlight(`${mock.url}/v1/traces?limit=${(i % 5) + 1}`));
+    const requests = calls.map(async ({ answer }) => {
+      const { status, length, text } = await answer; // the whole body, or this rejects on a cut connection
+      return { status, length, bytes: Buffer.byteLength(text), body: JSON.parse(text) as { data?: unknown[] }, at: performance.now() };
     });
     const settled = Promise.allSettled(requests);
-    await new Promise((r) => setTimeout(r, SIGTERM_AFTER_MS));
+    // Every connection established and none left in the accept queue: the server holds them all.
+    await Promise.all(calls.map((c) => c.connected));
+    const t0 = performance.now();
+    while (acceptBacklog(mock.port) !== 0) {
+      if (performance.now() - t0 > ACCEPTED_WITHIN_MS) throw new Error(`the mock did not accept ${IN_FLIGHT} connections within ${ACCEPTED_WITHIN_MS} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const signalledAt = performance.now();
     mock.proc.kill('SIGTERM');
     // It stops listening at once: new connections are refused while the old ones are served.
