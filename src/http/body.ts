@@ -45,15 +45,20 @@ export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer
   });
 }
 
-/** How long, and how many more bytes than the limit, a refused body is read and thrown away. */
-export const LINGER = { ms: 5_000, limits: 4 };
+/**
+ * How a refused body is read and thrown away: at most `limits` × the limit more bytes, while the
+ * client keeps sending (a pause of `idleMs` ends it), for `totalMs` at most (nginx's
+ * `lingering_timeout` and `lingering_time` are the same two bounds).
+ */
+export const LINGER = { idleMs: 5_000, totalMs: 30_000, limits: 4 };
 
 /**
  * Lingering close (RFC 9112 §9.6) for a 413 sent before the body was read: the complete answer
  * goes out at once, but the connection (`Connection: close`) ends only when the client has sent
- * the rest of its body — at most `LINGER.limits` × `limit` more bytes, for at most `LINGER.ms` —
- * so a client that writes its whole body before reading (node-fetch, proxies such as Prism's)
- * reads the 413 instead of failing its write on a closed connection (EPIPE / reset).
+ * the rest of its body — within the bounds of {@link LINGER} — so a client that writes its whole
+ * body before reading (node-fetch, proxies such as Prism's) reads the 413 instead of failing its
+ * write on a closed connection (EPIPE / reset). The wait is for the client going quiet, not a
+ * fixed time: a slow upload on a busy machine still gets its answer.
  */
 export function lingerClose(req: IncomingMessage, res: ServerResponse, limit: number): void {
   const maxBytes = LINGER.limits * limit;
@@ -66,15 +71,18 @@ export function lingerClose(req: IncomingMessage, res: ServerResponse, limit: nu
   const stop = () => {
     if (done) return;
     done = true;
-    clearTimeout(timer);
+    clearTimeout(idle);
+    clearTimeout(total);
     req.off('data', onData);
     release?.();
   };
   const onData = (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > maxBytes) stop();
+    if (drained > maxBytes) return stop();
+    idle.refresh();
   };
-  const timer = setTimeout(stop, LINGER.ms);
+  const idle = setTimeout(stop, LINGER.idleMs);
+  const total = setTimeout(stop, LINGER.totalMs);
   req.on('data', onData);
   req.once('end', stop);
   req.once('close', stop);
