@@ -139,12 +139,21 @@ describe('network errors', () => {
   it('an abort signal stops a call that is waiting to retry, with the signal\'s reason', async () => {
     server = await scripted([problem(429, 'rate_limited', { 'retry-after': '10' })]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    const call = clientFor(server).GET('/v1/traces', { signal: controller.signal });
+    let abortedAt = 0;
+    // Abort once the 429 has arrived: from then on the call is waiting out its 10 s Retry-After.
+    const fetchThenAbort = async (request: Request) => {
+      const response = await fetch(request);
+      setTimeout(() => {
+        abortedAt = Date.now();
+        controller.abort();
+      }, 20);
+      return response;
+    };
+    const call = clientFor(server, { fetch: fetchThenAbort }).GET('/v1/traces', { signal: controller.signal });
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - started).toBeLessThan(5000); // not the 10 s Retry-After (room for a loaded machine)
     expect(server.requests).toHaveLength(1);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(Date.now() - abortedAt).toBeLessThan(5000); // not the rest of the 10 s (room for a loaded machine)
   });
 
   it('the client-level signal aborts its calls too', async () => {
