@@ -24,9 +24,13 @@ if (!binary) {
 } else {
   let server: RedisServer;
   const opened: RedisStore[] = [];
-  /** Short timeouts so outage tests take milliseconds, not seconds. */
+  /**
+   * A short reconnect delay so outage tests take milliseconds, not seconds. The command timeout
+   * stays long enough for a loaded machine (thousands of decisions at once must not time out
+   * into fail-open answers); outage tests that measure it set their own.
+   */
   const open = async (options: RedisStoreOptions = {}) => {
-    const store = new RedisStore({ url: server.url, commandTimeoutMs: 500, maxReconnectDelayMs: 100, ...options });
+    const store = new RedisStore({ url: server.url, commandTimeoutMs: 10_000, maxReconnectDelayMs: 100, ...options });
     opened.push(store);
     await store.ready();
     return store;
@@ -96,8 +100,8 @@ if (!binary) {
     });
 
     it('survives Redis being killed mid-run: fail-open admits and marks degraded, fail-closed answers 503 + Retry-After; both recover', async () => {
-      const openStore = await open();
-      const closedStore = await open();
+      const openStore = await open({ commandTimeoutMs: 500 });
+      const closedStore = await open({ commandTimeoutMs: 500 });
       const clock = testClock();
       const f = facts(model, 'ingestTrace', { tenantId: freshTenant('kill'), plan: 'free' });
       const before = await decide(f, model, openStore, clock);
