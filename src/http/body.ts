@@ -81,7 +81,13 @@ export function lingerClose(req: IncomingMessage, res: ServerResponse, limit: nu
     if (drained > maxBytes) return stop();
     idle.refresh();
   };
-  const idle = setTimeout(stop, LINGER.idleMs);
+  // Timers run before I/O is polled: after a stalled event loop (a loaded machine) the idle timer
+  // may fire with the client's next chunk already waiting. Judge quiet only after one I/O poll.
+  const onIdle = () => {
+    const seen = drained;
+    setImmediate(() => (drained === seen ? stop() : idle.refresh()));
+  };
+  const idle = setTimeout(onIdle, LINGER.idleMs);
   const total = setTimeout(stop, LINGER.totalMs);
   req.on('data', onData);
   req.once('end', stop);

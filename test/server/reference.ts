@@ -125,6 +125,10 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // Clients of this test server (Prism's proxy among them) reuse idle connections without an idle
+  // timeout of their own; with Node's 5 s keep-alive a loaded machine lets the server close one
+  // just as the client writes its next request on it (EPIPE). Keep them longer than any test.
+  server.keepAliveTimeout = 120_000;
   const keyOf: Record<string, string> = {};
   const tenantIds: Record<string, string> = {};
   for (const t of fixtures.tenants) {
