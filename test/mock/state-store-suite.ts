@@ -69,6 +69,7 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       const results = await Promise.all(Array.from({ length: 12 }, (_, i) => either(i).insert(t, 'traces', 'tr_same', trace('tr_same'))));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok && r.reason === 'exists')).toHaveLength(11);
+      expect(await a.count(t, 'traces')).toBe(1);
     });
 
     it('holds a cap exactly under concurrent creates, by the plan the tenant is on at that moment', async () => {

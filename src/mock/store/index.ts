@@ -5,3 +5,4 @@
 export * from './types.js';
 export { MemoryStateStore } from './memory.js';
 export { RedisStateStore, type RedisStateStoreOptions } from './redis.js';
+export { guarded } from './guard.js';

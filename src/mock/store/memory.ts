@@ -109,6 +109,10 @@ export class MemoryStateStore implements StateStore {
     return { items, more: slice.length > query.limit };
   }
 
+  async count(tenantId: string, collection: Collection): Promise<number> {
+    return this.tenants.has(tenantId) ? this.docs(tenantId, collection).size : 0;
+  }
+
   async capCount(tenantId: string, cap: CapName): Promise<number> {
     return this.tenants.get(tenantId)?.caps[cap] ?? 0;
   }

@@ -144,6 +144,10 @@ export class RedisStateStore implements StateStore {
     return { items, more: reply.length / 2 > query.limit };
   }
 
+  async count(tenantId: string, collection: Collection): Promise<number> {
+    return this.client.zcard(`${this.tag(tenantId)}i:${collection}`);
+  }
+
   async capCount(tenantId: string, cap: CapName): Promise<number> {
     return Number((await this.client.hget(`${this.tag(tenantId)}caps`, cap)) ?? 0);
   }

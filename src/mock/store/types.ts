@@ -130,6 +130,8 @@ export interface StateStore {
   remove(tenantId: string, collection: Collection, id: string, options?: { release?: CapName }): Promise<boolean>;
   /** One page in insertion order (`asc`) or newest first (`desc`), after a cursor. */
   list<C extends Collection>(tenantId: string, collection: C, query: ListQuery): Promise<ListPage<Docs[C]>>;
+  /** How many documents the collection holds. */
+  count(tenantId: string, collection: Collection): Promise<number>;
   /** How many of a capped resource the tenant holds. */
   capCount(tenantId: string, cap: CapName): Promise<number>;
   /** The tenant's plan, or null when it has no state (never seeded, reset away, expired). */
