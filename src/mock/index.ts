@@ -217,6 +217,7 @@ async function controlStage(req: IncomingMessage, res: ServerResponse, path: str
   try {
     answer = await route.run({ params: route.params, body }, live.control);
   } catch (err) {
+    if (process.env.TRACELOOM_DEBUG) console.error(err);
     if (res.headersSent) return void res.destroy();
     // A store fault (Redis down): answer, never leave the request hanging.
     const r = unavailable(err instanceof StoreUnavailableError ? err.store : 'The store behind the control API');

@@ -57,7 +57,9 @@ export function createRedisClient(connection: RedisConnection, options: RedisCli
   if (connection.cluster && connection.cluster.length > 0) {
     client = new Cluster(connection.cluster.map(hostPort), {
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
+      // Off on a Cluster: ioredis 6 batches one tick's commands per node, and refuses a batch whose
+      // keys span several slots ("All keys in the pipeline should belong to the same slots allocation group").
+      enableAutoPipelining: false,
       clusterRetryStrategy: retry,
       // Failover: a refused command is not retried (failMode decides); the slot map is refreshed
       // every second and on every MOVED, so a promoted replica is found by itself.
