@@ -101,7 +101,7 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
     kill: () =>
       new Promise<void>((resolve) => {
         const proc = procs.get(port);
-        if (!proc || proc.exitCode !== null) return resolve();
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
         proc.once('exit', () => resolve());
         proc.kill('SIGKILL');
       }),
