@@ -46,12 +46,13 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   serve: {
-    help: 'serve the server stubs: serve [--port 4020] [--handlers FILE] [--redis URL] — handlers from FILE (export `handlers`), keys from mocks/; operations without a handler answer 501',
+    help: 'serve the server stubs: serve [--port 4020] [--handlers FILE] [--redis URL | --redis-cluster HOST:PORT,…] — handlers from FILE (export `handlers`), keys from mocks/; operations without a handler answer 501',
     run: async (args) => {
-      const { values } = parseArgs({ args, options: { port: { type: 'string' }, handlers: { type: 'string' }, redis: { type: 'string' }, host: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({ args, options: { port: { type: 'string' }, handlers: { type: 'string' }, redis: { type: 'string' }, 'redis-cluster': { type: 'string' }, host: { type: 'string' } }, strict: true });
       const { createServer } = await import('./server/index.js');
       const { loadFixtures } = await import('./mock/fixtures.js');
-      const { RedisStore } = await import('./policy/index.js');
+      const { RedisStore, parseClusterNodes } = await import('./policy/index.js');
+      const clusterNodes = values['redis-cluster'] ?? process.env.REDIS_CLUSTER_NODES;
       const { pathToFileURL } = await import('node:url');
       const { resolve } = await import('node:path');
       const document = JSON.parse(readFileSync(join(repoRoot, 'generated', 'openapi.json'), 'utf8')) as OpenApiDocument;
@@ -62,7 +63,7 @@ const commands: Record<string, { help: string; run: Command }> = {
         handlers: (handlers.handlers ?? handlers.default ?? {}) as never,
         keys: fixtures.tenants.flatMap((t) => t.keys.map((k) => ({ key: k.key, id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked }))),
         tenants: fixtures.tenants.map((t) => ({ id: t.id, plan: t.plan, projects: t.projects })),
-        store: values.redis ? new RedisStore({ url: values.redis }) : undefined,
+        store: clusterNodes ? new RedisStore({ cluster: parseClusterNodes(clusterNodes) }) : values.redis ? new RedisStore({ url: values.redis }) : undefined,
         document,
         model,
       });
@@ -89,7 +90,7 @@ const commands: Record<string, { help: string; run: Command }> = {
     },
   },
   mock: {
-    help: 'serve the mock: [--port 4010] [--host 127.0.0.1] [--limits dev] [--policy NAME=LIMIT/WINDOW]… [--latency 50-200] [--chaos 0.05] [--redis redis://…] [--fail-closed] [--no-control] [--no-watch] [--no-rate-limit] [--quiet]',
+    help: 'serve the mock: [--port 4010] [--host 127.0.0.1] [--limits dev] [--policy NAME=LIMIT/WINDOW]… [--latency 50-200] [--chaos 0.05] [--redis redis://… | --redis-cluster HOST:PORT,…] [--fail-closed] [--no-control] [--no-watch] [--no-rate-limit] [--quiet]',
     run: async (args) => serve(args, false),
   },
   start: {
@@ -126,6 +127,7 @@ export function mockOptions(args: string[]): MockOptions {
       latency: { type: 'string' },
       chaos: { type: 'string' },
       redis: { type: 'string' },
+      'redis-cluster': { type: 'string' },
       'fail-closed': { type: 'boolean' },
       'no-control': { type: 'boolean' },
       'no-watch': { type: 'boolean' },
@@ -153,6 +155,7 @@ export function mockOptions(args: string[]): MockOptions {
     latencyMs,
     chaos,
     redisUrl: values.redis ?? process.env.REDIS_URL,
+    redisCluster: values['redis-cluster'] ?? process.env.REDIS_CLUSTER_NODES,
     failMode: values['fail-closed'] ? 'closed' : 'open',
     control: !values['no-control'],
     watch: !values['no-watch'],

@@ -1,5 +1,5 @@
 /**
- * Step 4: who is calling (DESIGN §3.2). API keys (`Authorization: Bearer tl_…` or `x-api-key`)
+ * Steps 5 and 6 of the pipeline (src/http/pipeline.ts): who is calling (DESIGN §3.2), then scopes. API keys (`Authorization: Bearer tl_…` or `x-api-key`)
  * are looked up by their SHA-256 digest, so no secret is ever compared character by character;
  * session JWTs are HS256 with `alg` pinned and `exp` enforced (RFC 8725 §3.1), verified by jose.
  * @module
@@ -30,10 +30,10 @@ export interface KeyRecord {
 
 /** Where credentials are looked up: the mock's fixtures and state, or the server's `keys`. */
 export interface Directory {
-  /** The key whose secret has this SHA-256 hex digest, or null. */
-  keyByDigest(digest: string): KeyRecord | null;
+  /** The key whose secret has this SHA-256 hex digest, or null (may read a store). */
+  keyByDigest(digest: string): KeyRecord | null | Promise<KeyRecord | null>;
   /** Whether the tenant exists (a session's `tenant_id` claim must name one). */
-  hasTenant(tenantId: string): boolean;
+  hasTenant(tenantId: string): boolean | Promise<boolean>;
 }
 
 export interface AuthOptions {
@@ -77,7 +77,7 @@ export async function authenticate(headers: IncomingHttpHeaders, options: AuthOp
     return { ok: false, code: 'missing_credentials', detail: 'Send an API key as `Authorization: Bearer tl_…` or `x-api-key: tl_…`, or a session token.' };
   }
   if (credential.startsWith('tl_')) {
-    const key = options.directory.keyByDigest(digestOf(credential));
+    const key = await options.directory.keyByDigest(digestOf(credential));
     if (!key) return { ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' };
     if (key.revoked) return { ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' };
     return { ok: true, principal: { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId } };
@@ -90,7 +90,7 @@ export async function authenticate(headers: IncomingHttpHeaders, options: AuthOp
         requiredClaims: ['exp', 'sub', 'tenant_id'],
       });
       const tenantId = String(payload.tenant_id);
-      if (!options.directory.hasTenant(tenantId)) return { ok: false, code: 'invalid_api_key', detail: 'The session names an unknown tenant.' };
+      if (!(await options.directory.hasTenant(tenantId))) return { ok: false, code: 'invalid_api_key', detail: 'The session names an unknown tenant.' };
       return { ok: true, principal: { kind: 'session', tenantId, keyId: `ses_${String(payload.sub)}`, scopes: ['ingest', 'read', 'write', 'admin'], projectId: null } };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) {
@@ -103,7 +103,7 @@ export async function authenticate(headers: IncomingHttpHeaders, options: AuthOp
 }
 
 /**
- * Step 5: scopes. An API key needs every scope of one of the operation's ApiKey requirements;
+ * Step 6: scopes. An API key needs every scope of one of the operation's ApiKey requirements;
  * a session passes where the operation accepts sessions. Returns the refusal, or null.
  */
 export function checkScopes(principal: Principal, security: Record<string, string[]>[]): { code: 'insufficient_scope' | 'forbidden'; detail: string } | null {

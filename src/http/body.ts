@@ -1,5 +1,5 @@
 /**
- * Step 3: the body. Size is checked against the operation's `x-traceloom-max-body` before the
+ * Step 4 of the pipeline: the body. Size is checked against the operation's `x-traceloom-max-body` before the
  * body is read whole (Content-Length first, then while streaming); then media type and JSON.
  * @module
  */

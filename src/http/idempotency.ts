@@ -14,11 +14,15 @@ export interface StoredAnswer {
   expiresAt: number;
 }
 
-/** Where idempotent answers live; the default keeps them in memory. */
+/**
+ * Where idempotent answers live, per tenant; the default keeps them in memory, the mock keeps
+ * them in its state store (shared by every instance on Redis). `key` is `<operationId>:<Idempotency-Key>`.
+ */
 export interface IdempotencyStore {
-  get(key: string, now: number): StoredAnswer | undefined;
-  set(key: string, answer: StoredAnswer): void;
-  clear(): void;
+  /** The answer kept for the key, unless it expired by `now` (ms on the request clock). */
+  get(tenantId: string, key: string, now: number): StoredAnswer | undefined | Promise<StoredAnswer | undefined>;
+  /** Keeps the answer unless one is kept already: the first success wins. */
+  set(tenantId: string, key: string, answer: StoredAnswer): void | Promise<void>;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -33,7 +37,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly entries = new Map<string, StoredAnswer>();
   constructor(private readonly maxEntries = 10_000) {}
 
-  get(key: string, now: number): StoredAnswer | undefined {
+  get(tenantId: string, key: string, now: number): StoredAnswer | undefined {
+    key = `${tenantId}:${key}`;
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt <= now) {
       this.entries.delete(key);
@@ -42,13 +47,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return hit;
   }
 
-  set(key: string, answer: StoredAnswer): void {
-    this.entries.delete(key);
+  set(tenantId: string, key: string, answer: StoredAnswer): void {
+    key = `${tenantId}:${key}`;
+    if (this.entries.has(key)) return;
     this.entries.set(key, answer);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }

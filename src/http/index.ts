@@ -12,3 +12,4 @@ export { send, sendProblem, type HeaderMap } from './respond.js';
 export { requestIdOf } from './request-id.js';
 export { collect, metersOf } from './meters.js';
 export { answerClientErrors } from './client-error.js';
+export { lingerClose, readBody } from './body.js';

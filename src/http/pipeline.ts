@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContractModel, OpenApiDocument, OperationModel, Router } from '../contract/index.js';
-import { decide, rateLimitHeaders, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
+import { decide, rateLimitHeaders, StoreUnavailableError, unavailable, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
 import { authenticate, checkScopes, CREDENTIAL_QUERY, type Directory, type Principal } from './auth.js';
 import { lingerClose, readBody } from './body.js';
 import { applyCors, type CorsOptions } from './cors.js';
@@ -25,10 +25,10 @@ import type { RequestValidator } from './validate.js';
 
 /** What the pipeline needs to know about tenants beyond their keys. */
 export interface TenantDirectory extends Directory {
-  planOf(tenantId: string): string;
-  projectStatus(tenantId: string, projectId: string): 'active' | 'archived' | null;
+  planOf(tenantId: string): string | Promise<string>;
+  projectStatus(tenantId: string, projectId: string): 'active' | 'archived' | null | Promise<'active' | 'archived' | null>;
   /** How many of a capped resource the tenant has now. */
-  capUsed(tenantId: string, cap: string): number;
+  capUsed(tenantId: string, cap: string): number | Promise<number>;
 }
 
 /** A request that passed every step, as handed to an operation's handler. */
@@ -174,12 +174,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       decision = await decide(
         {
           operation: op,
-          plan: opts.directory.planOf(tenantId),
+          plan: await opts.directory.planOf(tenantId),
           tenantId,
           apiKeyId: principal.keyId,
           ip: req.socket.remoteAddress ?? null,
           meters,
-          capUsed: op.cap ? opts.directory.capUsed(tenantId, op.cap) : null,
+          capUsed: op.cap ? await opts.directory.capUsed(tenantId, op.cap) : null,
         },
         model,
         opts.store,
@@ -197,7 +197,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
     }
     // 8. Tenant state: an archived project refuses the operations that document it.
-    if (principal?.projectId && op.errorCodes.includes('project_archived') && opts.directory.projectStatus(principal.tenantId, principal.projectId) === 'archived') {
+    if (principal?.projectId && op.errorCodes.includes('project_archived') && (await opts.directory.projectStatus(principal.tenantId, principal.projectId)) === 'archived') {
       return sendProblem(res, ctx, 'project_archived', {
         detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`,
         project_id: principal.projectId,
@@ -212,10 +212,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     // 10. Idempotency.
     const idemKey = op.method === 'POST' && principal ? req.headers['idempotency-key'] : undefined;
-    const storeKey = typeof idemKey === 'string' ? `${principal!.tenantId}:${op.operationId}:${idemKey}` : null;
+    const storeKey = typeof idemKey === 'string' ? `${op.operationId}:${idemKey}` : null;
     const digest = storeKey ? bodyDigest(raw) : '';
     if (storeKey) {
-      const prior = idempotency.get(storeKey, clock.now());
+      const kept = await idempotency.get(principal!.tenantId, storeKey, clock.now());
+      const prior = kept && kept.expiresAt > clock.now() ? kept : undefined;
       if (prior && prior.bodyDigest !== digest) {
         return sendProblem(res, ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
       }
@@ -237,7 +238,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // here): a replayed problem would carry the first request's request_id, and its cause may be gone.
       if (answer.status < 400) {
         const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        idempotency.set(storeKey, { bodyDigest: digest, status: answer.status, body: answer.body, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
+        // Not kept (store fault): the answer still goes out; a retry then runs again instead of replaying.
+        await Promise.resolve(idempotency.set(principal!.tenantId, storeKey, { bodyDigest: digest, status: answer.status, body: answer.body, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS })).catch(() => undefined);
       }
     }
     send(res, answer.status, answer.body, headers, contentType);
@@ -252,8 +254,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         await run(req, res, dispatch, log);
       } catch (err) {
         // A fault in a handler or the store: a problem, never a crash.
-        if (!res.headersSent) {
-          sendProblem(res, { model: opts.model, requestId: log.requestId ?? requestIdOf(undefined), instance: log.path! }, 'internal_error', {
+        const requestId = log.requestId ?? requestIdOf(undefined);
+        const ctx = { model: opts.model, requestId, instance: log.path!, headers: { 'X-Request-Id': requestId } };
+        if (!res.headersSent && err instanceof StoreUnavailableError) {
+          const r = unavailable(err.store);
+          sendProblem(res, ctx, r.code, r.members, r.headers);
+        } else if (!res.headersSent) {
+          sendProblem(res, ctx, 'internal_error', {
             detail: 'An unexpected error occurred; quote the request id to support.',
           });
         } else {

@@ -6,6 +6,7 @@
 import type { ContractModel, MeterName, Plan } from '../contract/model.js';
 import { compileOperation, type CompiledOperation } from './compile.js';
 import { hashTag, monthOf, scopeId, usageKey } from './keys.js';
+import { unavailable } from './refusals.js';
 import type { Clock, DecideOptions, Decision, EvaluateResult, PolicyState, PolicyStore, ProblemMembers, RequestFacts } from './types.js';
 
 const NO_METERS: readonly MeterName[] = Object.freeze([]);
@@ -272,7 +273,8 @@ function conclude(model: ContractModel, c: CompiledOperation, facts: RequestFact
 /** The store failed (the cause stays out of the response body: it is an internal detail). */
 function storeFailure(model: ContractModel, now: number, options: DecideOptions): Decision {
   if ((options.failMode ?? 'open') === 'open') return allowed(now, [], true);
-  const retryAfter = Math.max(1, Math.ceil(options.failRetryAfterSeconds ?? 1));
+  const refusal503 = unavailable('The rate-limit store', options.failRetryAfterSeconds ?? 1);
+  const retryAfter = refusal503.members.retry_after_seconds as number;
   return {
     allowed: false,
     status: statusOf(model, 'service_unavailable', 503),
@@ -280,10 +282,7 @@ function storeFailure(model: ContractModel, now: number, options: DecideOptions)
     perPolicy: [],
     violated: NONE,
     retryAfter,
-    problem: {
-      detail: `The rate-limit store is unavailable ; retry in ${retryAfter} s.`,
-      retry_after_seconds: retryAfter,
-    },
+    problem: refusal503.members,
     degraded: true,
     now,
   };

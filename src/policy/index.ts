@@ -24,3 +24,5 @@ export {
   type PolicyOverrides,
   type PolicyScale,
 } from './overrides.js';
+export { forcedRateLimit, StoreUnavailableError, unavailable, type Refusal } from './refusals.js';
+export { createRedisClient, parseClusterNodes, type RedisClient, type RedisConnection } from './redis-client.js';

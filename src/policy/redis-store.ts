@@ -6,15 +6,18 @@
  * and reconnection in the background, so the engine recovers by itself when Redis returns.
  * @module
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { MeterName } from '../contract/model.js';
 import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
+import { createRedisClient, deleteMatching, redisReady, type RedisClient } from './redis-client.js';
 import { EVALUATE_LUA, RECORD_USAGE_LUA } from './redis-script.js';
 import type { EvaluateRequest, EvaluateResult, LimiterResult, PolicyStore } from './types.js';
 
 export interface RedisStoreOptions {
-  /** `redis://host:port/db`; ignored when `client` is given. Default `redis://127.0.0.1:6379`. */
+  /** `redis://host:port/db`. Default `redis://127.0.0.1:6379`. */
   url?: string;
+  /** Redis Cluster seed nodes (`HOST:PORT`); when given, `url` is ignored. */
+  cluster?: readonly string[];
   /** Namespace prepended to every key (before the hash tag). Default `tl:`. */
   prefix?: string;
   /** A command not answered in this time fails (and the decision follows `failMode`). Default 1000. */
@@ -33,29 +36,16 @@ const KIND_ARG = { fixed: 'f', sliding: 's', gcra: 'g' } as const;
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
-/** {@link PolicyStore} on Redis (standalone; keys are hash-tagged so Cluster works too). */
+/** {@link PolicyStore} on Redis, standalone or Cluster (every key of a decision shares its tenant's hash tag). */
 export class RedisStore implements PolicyStore {
-  readonly client: Redis;
+  readonly client: RedisClient;
   private readonly prefix: string;
   private readonly slack: number;
   private readonly evalScript: ScriptFn;
   private readonly usageScript: ScriptFn;
 
   constructor(options: RedisStoreOptions = {}) {
-    const maxDelay = options.maxReconnectDelayMs ?? 1000;
-    const redisOptions: RedisOptions = {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: options.connectTimeoutMs ?? 1000,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
-      enableAutoPipelining: true,
-      ...options.redis,
-    };
-    this.client = new Redis(options.url ?? 'redis://127.0.0.1:6379', redisOptions);
-    // Without a listener ioredis would re-emit connection errors as uncaught exceptions.
-    this.client.on('error', () => {});
+    this.client = createRedisClient({ url: options.url, cluster: options.cluster }, options);
     this.prefix = options.prefix ?? 'tl:';
     this.slack = Math.max(1000, Math.ceil(options.ttlSlackMs ?? 60_000));
     this.client.defineCommand('tlEvaluate', { lua: EVALUATE_LUA });
@@ -67,17 +57,7 @@ export class RedisStore implements PolicyStore {
 
   /** Resolves true once connected, false if not within `timeoutMs` (the store still retries). */
   ready(timeoutMs = 2000): Promise<boolean> {
-    if (this.client.status === 'ready') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.on('ready', onReady);
-    });
+    return redisReady(this.client, timeoutMs);
   }
 
   async evaluate(req: EvaluateRequest): Promise<EvaluateResult> {
@@ -127,14 +107,9 @@ export class RedisStore implements PolicyStore {
       .exec();
   }
 
-  /** Delete every key under the prefix (SCAN + UNLINK; on Cluster, run per master). */
+  /** Delete every key under the prefix (SCAN + UNLINK, on every master of a Cluster). */
   async reset(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await this.client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteMatching(this.client, `${this.prefix}*`);
   }
 
   async close(): Promise<void> {

@@ -3,11 +3,14 @@
  * killed (SIGKILL) mid-load and started again on the same port. DESIGN §4: a store failure
  * follows `failMode` (open admits with `X-Traceloom-Degraded`, closed answers 503
  * `service_unavailable` with `Retry-After`), never crashes, and recovers by itself.
+ * Since issue 12 the state lives in Redis too: a stateful operation (ingest) cannot be served
+ * while it is down and answers 503 with `Retry-After` in both modes (a 202 would be a lie);
+ * `failMode` governs what needs only the counters (here `POST /v1/route-model`, answered by Prism).
  * Every loop is bounded in count and in time; everything is on loopback.
  *
  * Judged by what was sent when, not by when answers happened to arrive: on a loaded machine an
  * answer can arrive long after its request was sent, so each phase is delimited by the moment
- * a condition was observed (the kill returned, an instance answered enforced again), and every
+ * a condition was observed (the kill began, an instance answered enforced again), and every
  * wait for a phase is a bounded wait for a condition, never a fixed sleep.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,52 +28,53 @@ const MAX_REQUESTS = 20_000;
 
 type Kind = 'enforced' | 'degraded' | 'unavailable' | 'other';
 interface Seen {
-  kind: Kind;
-  status: number;
+  op: 'ingest' | 'route';
   /** Which instance it was sent to. */
   target: string;
-  /** When the request was sent, and when its answer (or failure) arrived (performance.now()). */
+  /** When the request was sent (performance.now()); `at` is when its answer arrived. */
   sentAt: number;
+  kind: Kind;
+  status: number;
   at: number;
   detail: string;
 }
 
 /** Classifies one answer; `other` carries what made it wrong. */
-async function classify(res: Response, target: string, sentAt: number): Promise<Seen> {
+async function classify(res: Response): Promise<Omit<Seen, 'op' | 'sentAt' | 'target'>> {
   const text = await res.text();
   const at = performance.now();
   const detail = `${res.status} ${res.headers.get('content-type')} ${text.slice(0, 200)}`;
-  const seen = (kind: Kind): Seen => ({ kind, status: res.status, target, sentAt, at, detail });
   const enforced = res.headers.has('ratelimit') && res.headers.has('ratelimit-policy') && !res.headers.has('x-traceloom-degraded');
-  if (res.status < 300 && enforced) return seen('enforced');
+  if (res.status < 300 && enforced) return { kind: 'enforced', status: res.status, at, detail };
   if (res.status < 300 && res.headers.get('x-traceloom-degraded') === 'rate-limit-store-unavailable' && !res.headers.has('ratelimit')) {
-    return seen('degraded');
+    return { kind: 'degraded', status: res.status, at, detail };
   }
   if (res.status === 503 && res.headers.get('content-type')?.startsWith('application/problem+json')) {
     const body = JSON.parse(text) as { code?: string; status?: number; retry_after_seconds?: number; type?: string };
     const retryAfter = Number(res.headers.get('retry-after'));
     if (body.code === 'service_unavailable' && body.status === 503 && retryAfter >= 1 && body.retry_after_seconds === retryAfter && body.type?.endsWith('#service_unavailable')) {
-      return seen('unavailable');
+      return { kind: 'unavailable', status: res.status, at, detail };
     }
   }
-  return seen('other');
+  return { kind: 'other', status: res.status, at, detail };
 }
 
-/** One request to `base`: a fresh trace (ids never repeat, so no 409). */
+/** One request to `base`: a fresh trace (ids never repeat, so no 409), or a stateless route-model call. */
 let traceSeq = 0;
-async function ingest(base: string): Promise<Seen> {
+async function send(base: string, op: Seen['op']): Promise<Seen> {
   const id = `tr_fa${(traceSeq++).toString(16).padStart(14, '0')}`;
   const sentAt = performance.now();
+  const body = op === 'ingest' ? { trace_id: id, name: 'fault drill', start_time: '2026-03-03T12:00:00Z', status: 'ok', spans: [] } : { prompt: 'Classify this ticket.', objective: 'cost' };
   try {
-    const res = await fetch(`${base}/v1/ingest`, {
+    const res = await fetch(`${base}${op === 'ingest' ? '/v1/ingest' : '/v1/route-model'}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${LOAD_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ trace_id: id, name: 'fault drill', start_time: '2026-03-03T12:00:00Z', status: 'ok', spans: [] }),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    return await classify(res, base, sentAt);
+    return { op, target: base, sentAt, ...(await classify(res)) };
   } catch (err) {
-    return { kind: 'other', status: 0, target: base, sentAt, at: performance.now(), detail: `no answer: ${(err as Error).name}: ${(err as Error).message}` };
+    return { op, target: base, sentAt, kind: 'other', status: 0, at: performance.now(), detail: `no answer: ${(err as Error).name}: ${(err as Error).message}` };
   }
 }
 
@@ -81,7 +85,10 @@ function startLoad(urls: string[]) {
   let n = 0;
   const done = Promise.all(
     Array.from({ length: WORKERS }, async () => {
-      while (running && n < MAX_REQUESTS) seen.push(await ingest(urls[n++ % urls.length]!));
+      while (running && n < MAX_REQUESTS) {
+        const i = n++;
+        seen.push(await send(urls[i % urls.length]!, Math.floor(i / urls.length) % 2 ? 'route' : 'ingest'));
+      }
     }),
   );
   return {
@@ -95,21 +102,6 @@ function startLoad(urls: string[]) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Polls `base` until a request is answered enforced; returns the moment that answer arrived
- * (throws after `limitMs`). A request sent to `base` after that moment reached the instance after
- * it had decided with Redis again, so it must be enforced too.
- */
-async function untilEnforced(base: string, limitMs: number): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < limitMs) {
-    const seen = await ingest(base);
-    if (seen.kind === 'enforced') return seen.at;
-    await sleep(50);
-  }
-  throw new Error(`${base} did not enforce limits again within ${limitMs} ms of redis-server's restart`);
-}
-
 /** Waits (bounded) until `condition` holds; the message says what never happened. */
 async function until(condition: () => boolean, limitMs: number, what: string): Promise<void> {
   const t0 = performance.now();
@@ -117,6 +109,26 @@ async function until(condition: () => boolean, limitMs: number, what: string): P
     if (performance.now() - t0 > limitMs) throw new Error(`${what} within ${limitMs} ms`);
     await sleep(20);
   }
+}
+
+/**
+ * Polls `base` until it enforces again steadily (three ingests and three stateless calls in a row
+ * enforced: both its state and its counter connections are back); returns the moment the last of
+ * those answers arrived (throws after `limitMs`). A request sent to `base` after that moment
+ * reached the instance after it had decided with Redis again, so it must be enforced too.
+ */
+async function untilEnforced(base: string, limitMs: number): Promise<number> {
+  const t0 = performance.now();
+  let streak = 0;
+  while (performance.now() - t0 < limitMs) {
+    const ingest = await send(base, 'ingest');
+    const route = await send(base, 'route');
+    const ok = ingest.kind === 'enforced' && route.kind === 'enforced';
+    streak = ok ? streak + 1 : 0;
+    if (streak === 3) return route.at;
+    if (!ok) await sleep(50);
+  }
+  throw new Error(`${base} did not enforce limits again within ${limitMs} ms of redis-server's restart`);
 }
 
 const unhandled: unknown[] = [];
@@ -134,7 +146,7 @@ describe.each([
     redis = await startRedisServer();
     const options = { port: 0, log: false as const, env: {}, redisUrl: redis.url, failMode, policies: POLICIES };
     mocks = await Promise.all([createMock(options), createMock(options)]);
-    for (const m of mocks) await untilEnforced(m.url, 5000); // both connected before the drill
+    for (const m of mocks) await untilEnforced(m.url, 20_000); // both connected before the drill
   });
   afterEach(() => expect(unhandled).toEqual([]));
   afterAll(async () => {
@@ -151,7 +163,8 @@ describe.each([
     const killedAt = performance.now(); // answers before this were decided with redis-server up
     await redis.stop();
     const deadAt = performance.now(); // redis-server has exited
-    await until(() => seen.filter((s) => s.sentAt > deadAt && s.kind === whileDown).length > 10, 20_000, `the load met no outage (${whileDown})`);
+    const downSince = (op: Seen['op'], kind: Kind) => seen.filter((s) => s.sentAt > deadAt && s.op === op && s.kind === kind).length;
+    await until(() => downSince('route', whileDown) > 10 && downSince('ingest', 'unavailable') > 10, 20_000, `the load met no outage (${whileDown})`);
     // The control API reads the store too: it answers 503 while it is down, it does not hang.
     const control = await fetch(`${urls[0]}/__mock/state`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const controlBody = (await control.json()) as { code?: string };
@@ -164,18 +177,22 @@ describe.each([
     await load.stop();
 
     expect([control.status, control.headers.get('retry-after'), controlBody.code]).toEqual([503, '1', 'service_unavailable']);
-    const wrong = seen.filter((s) => s.kind === 'other' || (s.kind !== 'enforced' && s.kind !== whileDown));
-    expect(wrong.map((s) => s.detail).slice(0, 5)).toEqual([]);
+    // Stateless calls follow failMode; ingest needs the state store, so it is 503 in both modes
+    // while that is down (and, fail-open, admitted degraded in the moment the state connection is
+    // back before the counters' connection is).
+    const allowedWhileDown = (s: Seen) => (s.op === 'route' ? [whileDown] : ['unavailable', whileDown]);
+    const wrong = seen.filter((s) => s.kind === 'other' || (s.kind !== 'enforced' && !allowedWhileDown(s).includes(s.kind)));
+    expect(wrong.map((s) => `${s.op} ${s.detail}`).slice(0, 5)).toEqual([]);
     // Nothing answered before the kill was a fault answer; every fault answer came after it.
-    expect(seen.filter((s) => s.at < killedAt && s.kind !== 'enforced').map((s) => s.detail)).toEqual([]);
-    expect(seen.filter((s) => s.kind === whileDown).every((s) => s.at > killedAt)).toBe(true);
+    expect(seen.filter((s) => s.at < killedAt && s.kind !== 'enforced').map((s) => `${s.op} ${s.detail}`)).toEqual([]);
+    expect(seen.filter((s) => s.kind !== 'enforced').every((s) => s.at > killedAt)).toBe(true);
     // Enforcement came back by itself within a few seconds of the restart (the reconnect backoff is 1 s at most).
     for (const at of recoveredAt) expect(at - restartedAt).toBeLessThan(10_000);
     // Once an instance has answered enforced again, every request sent to it afterwards is enforced:
-    // no answer is degraded after the store is back (no window of stale fault state).
+    // no answer is degraded or refused after the store is back (no window of stale fault state).
     const tail = seen.filter((s) => s.sentAt > recoveredAt[urls.indexOf(s.target)]!);
     expect(tail.length).toBeGreaterThanOrEqual(50);
-    expect(tail.filter((s) => s.kind !== 'enforced').map((s) => s.detail)).toEqual([]);
+    expect(tail.filter((s) => s.kind !== 'enforced').map((s) => `${s.op} ${s.detail}`).slice(0, 3)).toEqual([]);
   });
 
   it('shares one limit between both instances again after the restart (counters live in the new redis-server)', async () => {

@@ -3,6 +3,7 @@
  * what only a networked store can get wrong (one round trip, hash tags, outages).
  * Without the binary the suite is skipped loudly; under CI (process.env.CI) it fails instead.
  */
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
 import { decide, rateLimitHeaders, RedisStore, type RedisStoreOptions } from '../../src/policy/index.js';
@@ -56,7 +57,7 @@ if (!binary) {
       const f = facts(model, 'listAuditEvents', { tenantId: freshTenant('rt'), plan: 'team', meters: { traces: 1 } });
       await decide(f, model, store, clock); // loads the script on this connection
       // MONITOR reports every command a client sends; commands run inside the script come with source `lua`
-      const monitor = await admin.client.monitor();
+      const monitor = await (admin.client as Redis).monitor();
       const seen: string[] = [];
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
         if (source !== 'lua') seen.push(args[0]!.toLowerCase());
