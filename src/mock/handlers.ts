@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { ContractModel } from '../contract/index.js';
 import type { Answer, OperationRequest } from '../http/index.js';
+import { exportTraces } from '../otlp/index.js';
 import type { PolicyStore } from '../policy/index.js';
 import { MockState, newId, type Json, type TenantRecord } from './state.js';
 
@@ -88,37 +89,6 @@ const summaryOf = (t: Json): Json => {
   return summary;
 };
 
-function otlpTraces(body: Json): Map<string, Json> {
-  const traces = new Map<string, Json>();
-  const nanoIso = (ns: string | undefined) => (ns ? new Date(Number(BigInt(ns) / 1_000_000n)).toISOString() : undefined);
-  const kinds = ['other', 'other', 'chain', 'llm', 'tool', 'other'];
-  for (const rs of body.resourceSpans ?? []) {
-    for (const ss of rs.scopeSpans ?? []) {
-      for (const s of ss.spans ?? []) {
-        const id = `tr_${s.traceId}`;
-        const attrs: Record<string, string> = {};
-        for (const a of s.attributes ?? []) {
-          const v = a.value ?? {};
-          attrs[a.key] = String(v.stringValue ?? v.intValue ?? v.doubleValue ?? v.boolValue ?? '').slice(0, 2048);
-        }
-        const span: Json = { span_id: `sp_${s.spanId}`, name: s.name, kind: kinds[s.kind ?? 0] ?? 'other', start_time: nanoIso(s.startTimeUnixNano) };
-        if (s.parentSpanId) span.parent_span_id = `sp_${s.parentSpanId}`;
-        if (s.endTimeUnixNano) span.end_time = nanoIso(s.endTimeUnixNano);
-        span.status = s.status?.code === 2 ? 'error' : s.status?.code === 1 ? 'ok' : 'unset';
-        if (attrs['llm.model_name']) span.model = attrs['llm.model_name'];
-        if (Object.keys(attrs).length) span.attributes = Object.fromEntries(Object.entries(attrs).slice(0, 64));
-        const trace = traces.get(id) ?? { trace_id: id, name: s.name, start_time: span.start_time, spans: [] };
-        if (!s.parentSpanId) trace.name = s.name;
-        if (span.start_time < trace.start_time) trace.start_time = span.start_time;
-        if (span.end_time && (!trace.end_time || span.end_time > trace.end_time)) trace.end_time = span.end_time;
-        trace.spans.push(span);
-        traces.set(id, trace);
-      }
-    }
-  }
-  return traces;
-}
-
 /** The handlers by operationId. */
 export function createHandlers(ctx: HandlerContext): Record<string, Handler> {
   const { state, now } = ctx;
@@ -159,25 +129,8 @@ export function createHandlers(ctx: HandlerContext): Record<string, Handler> {
     },
 
     exportOtlpTraces: (req, tenant) => {
-      if (req.mediaType !== 'application/json') {
-        return { problem: 'unsupported_media_type', members: { detail: 'The mock decodes OTLP/HTTP JSON only; send application/json (production also accepts application/x-protobuf).' } };
-      }
-      let traces = 0;
-      let spans = 0;
-      let rejected = 0;
-      const messages: string[] = [];
-      for (const trace of otlpTraces(req.body as Json).values()) {
-        const r = ingestOne(tenant, req.principal!.projectId!, trace);
-        if (r.ok) {
-          traces += 1;
-          spans += r.spans;
-        } else {
-          rejected += trace.spans.length;
-          messages.push(r.detail);
-        }
-      }
-      const body = rejected ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage: messages.join(' ').slice(0, 1000) } } : {};
-      return { status: 200, body, usage: { traces, spans } };
+      const { body, usage } = exportTraces(req.body, tenant.traces, { projectId: req.principal!.projectId!, now: now() });
+      return { status: 200, body, usage };
     },
 
     listTraces: (req, tenant) => {
