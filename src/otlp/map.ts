@@ -225,7 +225,8 @@ export function traceRecord(id: string, spans: TraceloomSpan[], base: { project_
   const start = spans.reduce((min, s) => (s.start_time < min ? s.start_time : min), spans[0]!.start_time);
   const ends = spans.map((s) => s.end_time).filter((e): e is string => e !== undefined);
   const end = ends.length ? ends.reduce((max, e) => (e > max ? e : max)) : undefined;
-  const status = spans.some((s) => s.status === 'error') ? 'error' : root.status;
+  // Error if any span failed; else the root's status; else ok once any span says so.
+  const status = spans.some((s) => s.status === 'error') ? 'error' : root.status !== 'unset' ? root.status : spans.some((s) => s.status === 'ok') ? 'ok' : 'unset';
   const record: TraceRecord = {
     id,
     project_id: base.project_id,
