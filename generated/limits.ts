@@ -20,6 +20,7 @@ export const errorCodes = {
   internal_error: { status: 500, title: 'Internal error', retryable: true },
   invalid_api_key: { status: 401, title: 'Invalid API key', retryable: false },
   invalid_request: { status: 400, title: 'Invalid request', retryable: false },
+  malformed_body: { status: 400, title: 'Malformed body', retryable: false },
   malformed_json: { status: 400, title: 'Malformed JSON', retryable: false },
   missing_credentials: { status: 401, title: 'Missing credentials', retryable: false },
   not_found: { status: 404, title: 'Not found', retryable: false },

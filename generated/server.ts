@@ -293,7 +293,8 @@ export type ExportOtlpTracesRequest = {
 
 /** The responses exportOtlpTraces declares: 200, 400, 401, 402, 403, 409, 413, 415, 422, 429, 500, 503. */
 export type ExportOtlpTracesResponse =
-  | { status: 200; body: Op['exportOtlpTraces']['responses'][200]['content']['application/json']; headers?: ResponseHeaders }
+  | { status: 200; contentType: 'application/json'; body: Op['exportOtlpTraces']['responses'][200]['content']['application/json']; headers?: ResponseHeaders }
+  | { status: 200; contentType: 'application/x-protobuf'; body: Op['exportOtlpTraces']['responses'][200]['content']['application/x-protobuf']; headers?: ResponseHeaders }
   | { status: 400; body: Op['exportOtlpTraces']['responses'][400]['content']['application/problem+json']; headers?: ResponseHeaders }
   | { status: 401; body: Op['exportOtlpTraces']['responses'][401]['content']['application/problem+json']; headers?: ResponseHeaders }
   | { status: 402; body: Op['exportOtlpTraces']['responses'][402]['content']['application/problem+json']; headers?: ResponseHeaders }

@@ -343,7 +343,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest a batch of traces
-         * @description Accepts up to 1,000 traces (5 MB) in one request and answers per item: duplicates are rejected one by one with `trace_already_exists` while the rest are stored. A batch of more than 1,000 traces is refused whole with 400 `batch_too_large`.
+         * @description Accepts up to 1,000 traces (5 MB) in one request and answers per item: duplicates are rejected one by one with `trace_already_exists` while the rest are stored. A batch of more than 1,000 traces is refused whole with 400 `batch_too_large`. The body may be sent `Content-Encoding: gzip`; the 5 MB limit applies to it decompressed.
          *
          *     Meters count accepted traces and their spans. Batching is the way to stay under the request rate: one batch costs one request.
          */
@@ -385,9 +385,11 @@ export interface paths {
         put?: never;
         /**
          * Ingest OTLP/HTTP traces
-         * @description An OpenTelemetry collector endpoint: send an OTLP/HTTP `ExportTraceServiceRequest` as JSON (`application/json`) or protobuf (`application/x-protobuf`). Spans are grouped by `traceId` into traces `tr_<traceId>`.
+         * @description An OpenTelemetry collector endpoint that the official OTLP/HTTP exporters send to as they are: an `ExportTraceServiceRequest` as protobuf (`application/x-protobuf`) or OTLP/JSON (`application/json`), optionally `Content-Encoding: gzip`. The answer is an `ExportTraceServiceResponse` in the request's own encoding (protobuf in, protobuf out); errors are problem details with the status codes and `Retry-After` the exporters act on (429 and 503 are retried after `Retry-After`).
          *
-         *     Each distinct trace counts against `traces` and each span against `spans`.
+         *     Spans become traces: OTLP trace id → `tr_` + its 32 hex digits, span id → `sp_` + its 16 hex digits (lowercase), parents kept, times converted to RFC 3339, GenAI semantic-convention attributes (`gen_ai.request.model`, `gen_ai.response.model`, `gen_ai.provider.name`/`gen_ai.system`, `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`, `gen_ai.operation.name`) fill the span's `model`, `provider`, `usage` and `kind`. Exporters send a trace's spans in several requests as they end, so spans for a trace that exists are merged into it and a span id already stored is ignored (a retried export changes nothing); nothing here answers 409. Spans past a trace's 1,000-span limit, or with an all-zero id, are refused one by one and counted in `partialSuccess`.
+         *
+         *     Each distinct trace in the request counts against `traces` and each span against `spans` when quotas are checked; the meters record only what was stored (new traces, new spans).
          */
         post: operations["exportOtlpTraces"];
         delete?: never;
@@ -927,71 +929,206 @@ export interface components {
         };
         /** @description A human-readable name. */
         Name: string;
-        /** @description An OTLP attribute value (one of its members is set). */
+        /**
+         * @description An OTLP attribute value (`AnyValue`): one of a string, boolean, 64-bit integer (a decimal
+         *     string; a number is accepted too), double, array, key-value list or bytes (base64).
+         */
         OtlpAnyValue: {
+            arrayValue?: {
+                values?: components["schemas"]["OtlpNestedValue"][];
+            } & {
+                [key: string]: unknown;
+            };
             boolValue?: boolean;
-            /** Format: double */
-            doubleValue?: number;
-            intValue?: string;
+            bytesValue?: string;
+            /**
+             * Format: double
+             * @description A double; `NaN`, `Infinity` and `-Infinity` as strings (proto3 JSON).
+             */
+            doubleValue?: number | string;
+            /** Format: int64 */
+            intValue?: string | number;
+            kvlistValue?: {
+                values?: components["schemas"]["OtlpNestedKeyValue"][];
+            } & {
+                [key: string]: unknown;
+            };
             stringValue?: string;
+        } & {
+            [key: string]: unknown;
         };
         /** @description OTLP attributes (up to 128). */
         OtlpAttributes: components["schemas"]["OtlpKeyValue"][];
         /**
-         * @description An OTLP/HTTP `ExportTraceServiceRequest` in its JSON encoding. Field names follow the
-         *     OpenTelemetry protocol (camelCase), not this API's snake_case.
+         * Format: int64
+         * @description A dropped-items count (OTLP `uint32`).
+         */
+        OtlpCount: number;
+        /**
+         * @description An OTLP/HTTP `ExportTraceServiceRequest` (opentelemetry-proto `collector/trace/v1`) in its
+         *     OTLP/JSON encoding: field names in lowerCamelCase as the protocol spells them (not this API's
+         *     snake_case), trace and span ids in hex, 64-bit integers as decimal strings (numbers are
+         *     accepted too), enums as integers. Fields this schema does not name are ignored, as OTLP
+         *     requires of receivers, so a newer exporter's fields never fail a request.
          */
         OtlpExportRequest: {
-            resourceSpans: {
-                resource?: {
-                    attributes?: components["schemas"]["OtlpAttributes"];
-                };
-                scopeSpans: {
-                    scope?: {
-                        name?: string;
-                        version?: string;
-                    };
-                    spans: components["schemas"]["OtlpSpan"][];
-                }[];
-            }[];
+            /** @description Spans grouped by the resource (service) that produced them. */
+            resourceSpans?: components["schemas"]["OtlpResourceSpans"][];
+        } & {
+            [key: string]: unknown;
         };
-        /** @description An OTLP/HTTP `ExportTraceServiceResponse`. `partialSuccess` is set when some spans were refused. */
+        /**
+         * @description An OTLP/HTTP `ExportTraceServiceResponse`. Empty when every span was accepted;
+         *     `partialSuccess` says how many spans were refused and why.
+         */
         OtlpExportResponse: {
             partialSuccess?: {
                 errorMessage?: string;
+                /** @description How many spans were refused (an `int64`, so a decimal string). */
                 rejectedSpans?: string;
+            } & {
+                [key: string]: unknown;
             };
+        } & {
+            [key: string]: unknown;
         };
-        /** @description An OTLP attribute. */
+        /**
+         * Format: int64
+         * @description W3C trace flags in the low 8 bits, and whether the parent was remote in bits 8–9 (OTLP `fixed32` `SpanFlags`).
+         */
+        OtlpFlags: number;
+        /** @description An OTLP attribute (`KeyValue`). */
         OtlpKeyValue: {
             key: string;
-            value: components["schemas"]["OtlpAnyValue"];
+            value?: components["schemas"]["OtlpAnyValue"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A `KeyValue` inside a key-value list; its value is checked as `OtlpNestedValue` is. */
+        OtlpNestedKeyValue: {
+            key: string;
+            value?: components["schemas"]["OtlpNestedValue"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description An `AnyValue` inside an array or key-value list. Any kind is accepted, nested as deep as the
+         *     body allows; the schema checks only that it is an object, so that it stays non-recursive
+         *     (recursive schemas defeat the lint and fuzz tooling), and the mapping reads every kind.
+         */
+        OtlpNestedValue: {
+            [key: string]: unknown;
         };
         /**
          * Format: binary
-         * @description An `ExportTraceServiceRequest` in the OTLP protobuf encoding.
+         * @description An OTLP protobuf message (opentelemetry-proto `collector/trace/v1`), binary.
          */
         OtlpProtobuf: string;
-        /** @description An OTLP span. Ids are lowercase hex; the trace is stored as `tr_<traceId>` and its spans as `sp_<spanId>`. */
+        /** @description The entity that produced the spans, e.g. a service (OTLP `Resource`). */
+        OtlpResource: {
+            attributes?: components["schemas"]["OtlpAttributes"];
+            droppedAttributesCount?: components["schemas"]["OtlpCount"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The spans of one resource, grouped by instrumentation scope (OTLP `ResourceSpans`). */
+        OtlpResourceSpans: {
+            resource?: components["schemas"]["OtlpResource"];
+            schemaUrl?: components["schemas"]["OtlpSchemaUrl"];
+            scopeSpans?: components["schemas"]["OtlpScopeSpans"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The OpenTelemetry schema URL the data follows, or empty. */
+        OtlpSchemaUrl: string;
+        /** @description The instrumentation library that recorded the spans (OTLP `InstrumentationScope`). */
+        OtlpScope: {
+            attributes?: components["schemas"]["OtlpAttributes"];
+            droppedAttributesCount?: components["schemas"]["OtlpCount"];
+            name?: string;
+            version?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The spans of one instrumentation scope (OTLP `ScopeSpans`). */
+        OtlpScopeSpans: {
+            schemaUrl?: components["schemas"]["OtlpSchemaUrl"];
+            scope?: components["schemas"]["OtlpScope"];
+            spans?: components["schemas"]["OtlpSpan"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description An OTLP span. It becomes span `sp_<spanId>` of trace `tr_<traceId>` (ids in lowercase);
+         *     `gen_ai.*` attributes fill the span's model, provider, usage and input/output.
+         */
         OtlpSpan: {
             attributes?: components["schemas"]["OtlpAttributes"];
-            endTimeUnixNano?: string;
+            droppedAttributesCount?: components["schemas"]["OtlpCount"];
+            droppedEventsCount?: components["schemas"]["OtlpCount"];
+            droppedLinksCount?: components["schemas"]["OtlpCount"];
+            endTimeUnixNano?: components["schemas"]["OtlpUnixNano"];
+            events?: components["schemas"]["OtlpSpanEvent"][];
+            flags?: components["schemas"]["OtlpFlags"];
             /**
              * Format: int32
-             * @description OTLP SpanKind (0 unspecified … 5 consumer).
+             * @description OTLP `SpanKind` (0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer).
              */
             kind?: number;
-            name: string;
+            links?: components["schemas"]["OtlpSpanLink"][];
+            name?: string;
+            /** @description The parent span's id in hex; empty or absent for a root span. */
             parentSpanId?: string;
-            spanId: string;
-            startTimeUnixNano: string;
-            status?: {
-                /** Format: int32 */
-                code?: number;
-                message?: string;
-            };
-            traceId: string;
+            spanId: components["schemas"]["OtlpSpanId"];
+            startTimeUnixNano?: components["schemas"]["OtlpUnixNano"];
+            status?: components["schemas"]["OtlpStatus"];
+            traceId: components["schemas"]["OtlpTraceId"];
+            traceState?: components["schemas"]["OtlpTraceState"];
+        } & {
+            [key: string]: unknown;
         };
+        /** @description A timestamped event during a span, e.g. an exception (OTLP `Span.Event`). */
+        OtlpSpanEvent: {
+            attributes?: components["schemas"]["OtlpAttributes"];
+            droppedAttributesCount?: components["schemas"]["OtlpCount"];
+            name?: string;
+            timeUnixNano?: components["schemas"]["OtlpUnixNano"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description An 8-byte span id in hex (OTLP/JSON; case-insensitive). Stored as `sp_` and the 16 digits in lowercase. */
+        OtlpSpanId: string;
+        /** @description A link from the span to a span of this or another trace (OTLP `Span.Link`). */
+        OtlpSpanLink: {
+            attributes?: components["schemas"]["OtlpAttributes"];
+            droppedAttributesCount?: components["schemas"]["OtlpCount"];
+            flags?: components["schemas"]["OtlpFlags"];
+            spanId?: components["schemas"]["OtlpSpanId"];
+            traceId?: components["schemas"]["OtlpTraceId"];
+            traceState?: components["schemas"]["OtlpTraceState"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The span's outcome (OTLP `Status`). */
+        OtlpStatus: {
+            /**
+             * Format: int32
+             * @description OTLP `StatusCode` (0 unset, 1 ok, 2 error).
+             */
+            code?: number;
+            message?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A 16-byte trace id in hex (OTLP/JSON; case-insensitive). Stored as `tr_` and the 32 digits in lowercase. */
+        OtlpTraceId: string;
+        /** @description The W3C `tracestate` of the span context, or empty. */
+        OtlpTraceState: string;
+        /**
+         * Format: int64
+         * @description Nanoseconds since the Unix epoch (OTLP `fixed64`), as a decimal string; a JSON number is accepted too.
+         */
+        OtlpUnixNano: string | number;
         /**
          * @description A plan, cheapest first. The numbers of each plan are in the Rate limits & plans guide.
          * @enum {string}
@@ -1246,6 +1383,23 @@ export interface components {
         };
         /** @description The request is malformed, or the batch holds too many items. */
         BadRequestBatch: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Policy": components["headers"]["XRateLimitPolicy"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request is malformed: a bad parameter, a body that is not valid JSON, a corrupt gzip stream or bytes that are not the declared protobuf message. */
+        BadRequestOtlp: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 RateLimit: components["headers"]["RateLimit"];
@@ -1635,7 +1789,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The `Content-Type` is missing or not accepted here. */
+        /** @description The `Content-Type` is missing or not accepted here, or the `Content-Encoding` is not one the operation decodes. */
         UnsupportedMediaType: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
@@ -1659,6 +1813,15 @@ export interface components {
          * @example att_3Lm8Rp2Vn5
          */
         AttestationIdParam: components["schemas"]["AttestationId"];
+        /**
+         * @description `gzip` sends the body compressed (RFC 9110 §8.4; the usual OTLP exporter setting). It is
+         *     decompressed as it arrives and the size limit applies to the decompressed body: a body that
+         *     inflates past it answers 413 as soon as it does. A corrupt or truncated gzip stream answers 400
+         *     `malformed_body`; any other coding answers 415 `unsupported_media_type` naming the ones
+         *     accepted. `identity` or no header sends the body as is.
+         * @example gzip
+         */
+        ContentEncoding: "gzip" | "identity";
         /**
          * @description Opaque cursor from a previous page's `next_cursor`. Omit it for the first page.
          * @example c_8f3a2b
@@ -3205,6 +3368,15 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description `gzip` sends the body compressed (RFC 9110 §8.4; the usual OTLP exporter setting). It is
+                 *     decompressed as it arrives and the size limit applies to the decompressed body: a body that
+                 *     inflates past it answers 413 as soon as it does. A corrupt or truncated gzip stream answers 400
+                 *     `malformed_body`; any other coding answers 415 `unsupported_media_type` naming the ones
+                 *     accepted. `identity` or no header sends the body as is.
+                 * @example gzip
+                 */
+                "Content-Encoding"?: components["parameters"]["ContentEncoding"];
+                /**
                  * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
                  *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
                  *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
@@ -3452,6 +3624,15 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description `gzip` sends the body compressed (RFC 9110 §8.4; the usual OTLP exporter setting). It is
+                 *     decompressed as it arrives and the size limit applies to the decompressed body: a body that
+                 *     inflates past it answers 413 as soon as it does. A corrupt or truncated gzip stream answers 400
+                 *     `malformed_body`; any other coding answers 415 `unsupported_media_type` naming the ones
+                 *     accepted. `identity` or no header sends the body as is.
+                 * @example gzip
+                 */
+                "Content-Encoding"?: components["parameters"]["ContentEncoding"];
+                /**
                  * @description Makes a POST safe to retry. The first successful (2xx) response for a key is stored for 24 hours
                  *     and replayed for any repeat with the same body; an error is not stored, so a retry runs again. The
                  *     same key with a different body answers 409 `idempotency_key_reused`. The SDK adds one to every POST.
@@ -3492,20 +3673,44 @@ export interface operations {
                  *                   "kind": 3,
                  *                   "startTimeUnixNano": "1772539200120000000",
                  *                   "endTimeUnixNano": "1772539201870000000",
+                 *                   "flags": 257,
                  *                   "attributes": [
                  *                     {
-                 *                       "key": "llm.model_name",
+                 *                       "key": "gen_ai.operation.name",
+                 *                       "value": {
+                 *                         "stringValue": "chat"
+                 *                       }
+                 *                     },
+                 *                     {
+                 *                       "key": "gen_ai.provider.name",
+                 *                       "value": {
+                 *                         "stringValue": "openai"
+                 *                       }
+                 *                     },
+                 *                     {
+                 *                       "key": "gen_ai.request.model",
                  *                       "value": {
                  *                         "stringValue": "gpt-4o-mini"
                  *                       }
                  *                     },
                  *                     {
-                 *                       "key": "llm.token_count.total",
+                 *                       "key": "gen_ai.usage.input_tokens",
                  *                       "value": {
-                 *                         "intValue": "470"
+                 *                         "intValue": "412"
+                 *                       }
+                 *                     },
+                 *                     {
+                 *                       "key": "gen_ai.usage.output_tokens",
+                 *                       "value": {
+                 *                         "intValue": "58"
                  *                       }
                  *                     }
                  *                   ],
+                 *                   "droppedAttributesCount": 0,
+                 *                   "events": [],
+                 *                   "droppedEventsCount": 0,
+                 *                   "links": [],
+                 *                   "droppedLinksCount": 0,
                  *                   "status": {
                  *                     "code": 1
                  *                   }
@@ -3522,7 +3727,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Exported. */
+            /** @description Exported. The body is empty (`{}`) when every span was stored or was already stored. */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
@@ -3540,19 +3745,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "partialSuccess": {
-                     *         "rejectedSpans": "0",
-                     *         "errorMessage": ""
+                     *         "rejectedSpans": "1",
+                     *         "errorMessage": "Trace tr_5b8efff798038103d269b633813fc60c holds 1000 spans, its limit; 1 more refused."
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["OtlpExportResponse"];
+                    "application/x-protobuf": components["schemas"]["OtlpProtobuf"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestOtlp"];
             401: components["responses"]["UnauthorizedApiKey"];
             402: components["responses"]["PaymentRequiredQuota"];
             403: components["responses"]["ForbiddenIngest"];
-            409: components["responses"]["ConflictTrace"];
+            409: components["responses"]["ConflictIdempotency"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];

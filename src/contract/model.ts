@@ -104,6 +104,8 @@ export interface OperationModel {
   errorCodes: string[];
   deprecated: boolean;
   requestContentTypes: string[];
+  /** Content codings the body may come in besides identity (its `Content-Encoding` header parameter's enum). */
+  contentEncodings: string[];
 }
 
 export interface ContractModel {

@@ -94,6 +94,16 @@ class Reader {
   }
 }
 
+/** The codings an operation's `Content-Encoding` header parameter allows, besides identity. */
+function contentEncodingsOf(document: OpenApiDocument, op: any): string[] {
+  for (const p of (op.parameters ?? []).map((x: unknown) => resolveRef(document, x))) {
+    if (p?.in === 'header' && String(p.name).toLowerCase() === 'content-encoding') {
+      return ((resolveRef(document, p.schema)?.enum ?? []) as unknown[]).map(String).filter((c) => c !== 'identity');
+    }
+  }
+  return [];
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return `\`${value}\``;
@@ -292,6 +302,7 @@ export function readModel(document: OpenApiDocument, sourceOf: SourceOf = (p) =>
         errorCodes: [...errorCodes].sort(),
         deprecated: op.deprecated === true,
         requestContentTypes: Object.keys(resolveRef(document, op.requestBody)?.content ?? {}),
+        contentEncodings: contentEncodingsOf(document, op),
       });
     }
   }

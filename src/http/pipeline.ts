@@ -3,12 +3,14 @@
  * Express). Its steps run in this order, and each ordering rule has a test:
  *
  *  1. request id   2. CORS (preflight answered)   3. route (404)
- *  4. body: size before reading (413), media type (415), JSON (400), item count (400)
+ *  4. body: size before reading (413), content coding (415; gzip inflated under the same limit),
+ *     media type (415), JSON or a binary codec such as OTLP protobuf (400), item count (400)
  *  5. auth (401)   6. scopes (403)
  *  7. policy: plan gate, caps (402), rate limits (429), quotas (402), store down (503)
  *  8. tenant state: archived project (403)   9. parameters (400) and body (422) validation
  * 10. idempotency replay (409 on reuse)   11. dispatch to the operation's handler
- * 12. usage recorded for a 2xx; rate-limit headers on every answer once the caller is known
+ * 12. usage recorded for a 2xx; a 2xx to a binary body encoded back in its media type (OTLP
+ *     protobuf in, protobuf out); rate-limit headers on every answer once the caller is known
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +21,7 @@ import { lingerClose, readBody } from './body.js';
 import { applyCors, type CorsOptions } from './cors.js';
 import { bodyDigest, IDEMPOTENCY_TTL_MS, MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { metersOf } from './meters.js';
+import { bodyCodecs } from '../otlp/index.js';
 import { requestIdOf } from './request-id.js';
 import { send, sendProblem, type HeaderMap, type ProblemContext } from './respond.js';
 import type { RequestValidator } from './validate.js';
@@ -41,7 +44,10 @@ export interface OperationRequest {
   headers: IncomingMessage['headers'];
   body: unknown;
   raw: Buffer | undefined;
+  /** The request's media type as sent. */
   mediaType: string | null;
+  /** The body came in a binary media type (OTLP protobuf) and `body` is its JSON form. */
+  decoded: boolean;
   principal: Principal | null;
   requestId: string;
   /** Units per meter the request would add, from `x-traceloom-quota`. */
@@ -126,18 +132,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let body: unknown;
     let raw: Buffer | undefined;
     let mediaType: string | null = null;
+    let decoded = false;
+    const codecs = bodyCodecs[op.operationId];
     if (op.requestContentTypes.length > 0) {
-      const read = await readBody(req, op.maxBodyBytes ?? DEFAULT_MAX_BODY, op.requestContentTypes);
+      const read = await readBody(req, { limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY, accepted: op.requestContentTypes, encodings: op.contentEncodings, codecs, where: `${op.method} ${op.path}` });
       if (!read.ok) {
         const f = read.fault;
         if (f.code === 'payload_too_large') {
           out.Connection = 'close';
           lingerClose(req, res, f.limit);
-          return sendProblem(res, ctx, f.code, { detail: `The body exceeds ${f.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: f.limit });
+          const what = f.decompressed ? 'The body decompresses to more than' : 'The body exceeds';
+          return sendProblem(res, ctx, f.code, { detail: `${what} ${f.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: f.limit });
         }
         return sendProblem(res, ctx, f.code, { detail: f.detail });
       }
-      ({ raw, json: body, mediaType } = read);
+      ({ raw, json: body, mediaType, decoded } = read);
       if (op.maxItems && body && typeof body === 'object') {
         const items = (body as Record<string, unknown>)[op.maxItems.field];
         if (Array.isArray(items) && items.length > op.maxItems.max) {
@@ -206,7 +215,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // 9. Validation.
     const params = opts.validator.params(op, { path: match.params, query: url.searchParams, headers: req.headers });
     if (!params.ok) return sendProblem(res, ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
-    const checked = opts.validator.body(op, mediaType, body);
+    // A decoded binary body is checked as its JSON form is: the same limits in either encoding.
+    const checked = opts.validator.body(op, decoded ? 'application/json' : mediaType, body);
     if (!checked.ok) {
       return sendProblem(res, ctx, checked.code, { detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`, errors: checked.errors });
     }
@@ -223,14 +233,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (prior) return send(res, prior.status, prior.body, { ...out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
     }
     // 11. Dispatch.
-    const answer = await dispatch({ operation: op, method: op.method, url, params: match.params, query: params.query, headers: req.headers, body, raw, mediaType, principal, requestId, meters, decision });
+    const answer = await dispatch({ operation: op, method: op.method, url, params: match.params, query: params.query, headers: req.headers, body, raw, mediaType, decoded, principal, requestId, meters, decision });
     if ('problem' in answer) return sendProblem(res, ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
     // 12. Usage and the answer.
     if (principal && answer.status < 300 && op.quotas.length > 0) {
       const usage = answer.usage ?? meters;
       if (Object.values(usage).some((n) => n > 0)) await opts.store.recordUsage(principal.tenantId, usage, clock.now()).catch(() => undefined);
     }
-    const contentType = answer.contentType ?? 'application/json';
+    let contentType = answer.contentType ?? 'application/json';
+    let answerBody = answer.body;
+    const codec = decoded && mediaType ? codecs?.[mediaType] : undefined;
+    if (codec && answer.status < 300 && contentType === 'application/json') {
+      answerBody = codec.encode(answer.body);
+      contentType = mediaType!;
+    }
     const headers: HeaderMap = answer.headers ? Object.assign(out, answer.headers) : out;
     if (storeKey) {
       headers['Idempotent-Replayed'] = 'false';
@@ -239,10 +255,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (answer.status < 400) {
         const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
         // Not kept (store fault): the answer still goes out; a retry then runs again instead of replaying.
-        await Promise.resolve(idempotency.set(principal!.tenantId, storeKey, { bodyDigest: digest, status: answer.status, body: answer.body, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS })).catch(() => undefined);
+        await Promise.resolve(idempotency.set(principal!.tenantId, storeKey, { bodyDigest: digest, status: answer.status, body: answerBody, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS })).catch(() => undefined);
       }
     }
-    send(res, answer.status, answer.body, headers, contentType);
+    send(res, answer.status, answerBody, headers, contentType);
   }
 
   return {

@@ -234,7 +234,7 @@ async function controlBody(req: IncomingMessage, res: ServerResponse, ctx: Probl
     req.resume();
     return {};
   }
-  const read = await readBody(req, CONTROL_MAX_BODY, ['application/json']);
+  const read = await readBody(req, { limit: CONTROL_MAX_BODY, accepted: ['application/json'], encodings: [], where: 'the control API' });
   if (!read.ok) {
     const f = read.fault;
     if (f.code === 'payload_too_large') {

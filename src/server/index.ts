@@ -122,13 +122,15 @@ export function createServer(options: ServerOptions): Express {
         return { status: body.status, body };
       },
     };
-    const result = (await handler({ path: req.params, query: req.query, headers: req.headers, body: req.body }, ctx)) as {
+    // A protobuf body reaches the handler decoded, in its JSON form; the pipeline encodes the answer back.
+    const contentType = req.decoded ? 'application/json' : (req.mediaType ?? undefined);
+    const result = (await handler({ path: req.params, query: req.query, headers: req.headers, body: req.body, contentType }, ctx)) as {
       status: number;
       body?: unknown;
       headers?: Record<string, string>;
+      contentType?: string;
     };
-    const contentType = result.status >= 400 ? 'application/problem+json' : 'application/json';
-    return { status: result.status, body: result.body, headers: result.headers, contentType };
+    return { status: result.status, body: result.body, headers: result.headers, contentType: result.status >= 400 ? 'application/problem+json' : (result.contentType ?? 'application/json') };
   }
 
   const app = express();

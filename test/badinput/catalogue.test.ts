@@ -8,11 +8,13 @@
  * invalid UTF-8, oversized headers, bodies cut short or streamed past the limit).
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, repoRoot } from '../../src/contract/index.js';
+import { traceMessages } from '../../src/otlp/proto.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { trace } from '../conformance/suite.js';
 import { rawRequest, type RawReply } from './raw.js';
@@ -120,7 +122,6 @@ describe('bad-input catalogue', () => {
       { given: 'a body without Content-Type', send: () => req('POST', '/v1/ingest', bearer(keys.pro), validTrace())(), want: { status: 415, code: 'unsupported_media_type' } },
       { given: 'a form post', send: () => req('POST', '/v1/feedback', { ...bearer(keys.pro), 'Content-Type': 'application/x-www-form-urlencoded' }, 'trace_id=tr_abcdef&score=1')(), want: { status: 415, code: 'unsupported_media_type' } },
       { given: 'protobuf where only JSON is declared', send: () => req('POST', '/v1/ingest', { ...bearer(keys.pro), 'Content-Type': 'application/x-protobuf' }, Buffer.from([0x0a, 0x02, 0x08, 0x01]))(), want: { status: 415, code: 'unsupported_media_type' } },
-      { given: 'OTLP protobuf (declared, but the mock decodes JSON only)', send: () => req('POST', '/v1/otlp/traces', { ...bearer(keys.pro), 'Content-Type': 'application/x-protobuf' }, Buffer.from([0x0a, 0x00]))(), want: { status: 415, code: 'unsupported_media_type' } },
       { given: 'no body at all on an operation that requires one', send: () => req('POST', '/v1/ingest', bearer(keys.pro))(), want: { status: 422, code: 'validation_failed' } },
     ])('refuses $given with $want.status $want.code', async (c) => {
       await expectRefused(c);
@@ -163,6 +164,78 @@ describe('bad-input catalogue', () => {
       expect(r.body).toMatchObject({ code: 'payload_too_large', limit });
       expect(r.sentBefore).toBeGreaterThan(limit);
       expect(r.sentBefore).toBeLessThan(limit + 16 * framed.length);
+    });
+  });
+
+  describe('compressed and binary bodies (OTLP: gzip, protobuf)', () => {
+    const otlp = (headers: Record<string, string>, body: Buffer) => req('POST', '/v1/otlp/traces', { ...bearer(keys.pro), ...headers }, body);
+    const gz = { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' };
+    const pb = { 'Content-Type': 'application/x-protobuf' };
+    const span = { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'chat', startTimeUnixNano: '1772539200120000000' };
+    const validOtlp = () => Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }));
+    const limit = model.operations.find((o) => o.operationId === 'exportOtlpTraces')!.maxBodyBytes!;
+    /** One span as a protobuf ExportTraceServiceRequest, encoded by the official definitions. */
+    const protobufOf = (one: Record<string, unknown>) => {
+      const { request } = traceMessages();
+      return Buffer.from(request.encode(request.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [one] }] }] })).finish());
+    };
+    const corrupt = () => {
+      const z = gzipSync(validOtlp());
+      z[z.length - 6]! ^= 0xff; // the CRC-32 of the trailer no longer matches
+      return z;
+    };
+
+    it.each<Case>([
+      {
+        given: 'a gzip bomb (10 MB of zeros in ~10 KB)',
+        send: () => otlp(gz, gzipSync(Buffer.alloc(10 * 1024 * 1024)))(),
+        want: { status: 413, code: 'payload_too_large', limit, detail: `The body decompresses to more than ${limit} bytes, the limit of POST /v1/otlp/traces.` },
+      },
+      {
+        given: 'a batch one byte over 5 MB once decompressed',
+        send: () => req('POST', '/v1/ingest/batch', { ...json(), 'Content-Encoding': 'gzip' }, gzipSync(Buffer.alloc(limit + 1, 0x20)))(),
+        want: { status: 413, code: 'payload_too_large', limit },
+      },
+      {
+        given: 'a truncated gzip stream',
+        send: () => otlp(gz, gzipSync(validOtlp()).subarray(0, 20))(),
+        want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('truncated') },
+      },
+      { given: 'a gzip stream whose checksum fails', send: () => otlp(gz, corrupt())(), want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('incorrect data check') } },
+      { given: 'plain JSON declared as gzip', send: () => otlp(gz, validOtlp())(), want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('incorrect header check') } },
+      {
+        given: 'an encoding the route does not decode (br)',
+        send: () => otlp({ 'Content-Type': 'application/json', 'Content-Encoding': 'br' }, validOtlp())(),
+        want: { status: 415, code: 'unsupported_media_type', detail: 'Content-Encoding br is not accepted by POST /v1/otlp/traces; send gzip or identity (or no Content-Encoding).' },
+      },
+      {
+        given: 'gzip on a route that takes no content coding (POST /v1/ingest)',
+        send: () => req('POST', '/v1/ingest', { ...json(), 'Content-Encoding': 'gzip' }, gzipSync(validTrace()))(),
+        want: { status: 415, code: 'unsupported_media_type', detail: 'Content-Encoding gzip is not accepted by POST /v1/ingest; send the body without Content-Encoding (identity).' },
+      },
+      {
+        given: 'protobuf garbage (wire type 7)',
+        send: () => otlp(pb, Buffer.from([0x0f, 0x01, 0x02]))(),
+        want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('invalid wire type 7') },
+      },
+      { given: 'protobuf with a length past its end', send: () => otlp(pb, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))(), want: { status: 400, code: 'malformed_body' } },
+      { given: 'gzipped protobuf garbage', send: () => otlp({ ...pb, 'Content-Encoding': 'gzip' }, gzipSync(Buffer.from('hello world, not protobuf')))(), want: { status: 400, code: 'malformed_body' } },
+      {
+        given: 'protobuf whose trace id is 8 bytes, not 16',
+        send: () => otlp(pb, protobufOf({ ...span, traceId: Buffer.alloc(8, 1), spanId: Buffer.alloc(8, 2) }))(),
+        want: { status: 422, code: 'validation_failed', errors: [expect.objectContaining({ pointer: '/resourceSpans/0/scopeSpans/0/spans/0/traceId', code: 'pattern' })] },
+      },
+    ])('refuses $given with $want.status $want.code and stores nothing', async (c) => {
+      await expectRefused(c);
+    });
+
+    it('still ingests the same OTLP body gzipped and as protobuf (so the refusals above are about the encoding)', async () => {
+      expect((await otlp(gz, gzipSync(validOtlp()))()).status).toBe(200);
+      const other = { ...span, spanId: Buffer.from('0123456789abcdef', 'hex'), traceId: Buffer.from(span.traceId, 'hex') };
+      const r = await otlp(pb, protobufOf(other))();
+      expect([r.status, r.headers['content-type'], r.headers['content-length']]).toEqual([200, 'application/x-protobuf', '0']);
+      const read = await fetch(`${mock.url}/v1/traces/tr_${span.traceId}`, { headers: bearer(keys.pro) });
+      expect(await read.json()).toMatchObject({ span_count: 2, spans: [{ span_id: `sp_${span.spanId}`, name: 'chat' }, { span_id: 'sp_0123456789abcdef' }] });
     });
   });
 

@@ -219,6 +219,25 @@ export function conformanceSuite(name: string, start: () => Promise<Target>): vo
       expect(batch.body.results[1]).toMatchObject({ index: 1, status: 'rejected', code: 'trace_already_exists' });
     });
 
+    it('merges OTLP spans into a trace that exists (no 409), ignores a span id sent again, and refuses an archived project with 403', async () => {
+      const traceId = `${Date.now().toString(16).padStart(16, '0')}${'ab'.repeat(8)}`;
+      const span = (spanId: string, parentSpanId?: string) => ({ traceId, spanId, parentSpanId, name: `s${spanId.slice(-1)}`, startTimeUnixNano: '1772539200120000000', endTimeUnixNano: '1772539201870000000', droppedEventsCount: 0, newerField: true });
+      const body = (...spans: unknown[]) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'conf' } }] }, scopeSpans: [{ spans }] }] });
+      const first = await call(t, 'POST', '/v1/otlp/traces', { key: t.keys.pro, body: body(span('00000000000000a2', '00000000000000a1')) });
+      expect([first.status, first.body]).toEqual([200, {}]);
+      const second = await call(t, 'POST', '/v1/otlp/traces', { key: t.keys.pro, body: body(span('00000000000000a1'), span('00000000000000a2', '00000000000000a1')) });
+      expect([second.status, second.body]).toEqual([200, {}]);
+      expectConsistent(second);
+      const read = await call(t, 'GET', `/v1/traces/tr_${traceId}`, { key: t.keys.pro });
+      expect(read.body).toMatchObject({ id: `tr_${traceId}`, name: 's1', span_count: 2, start_time: '2026-03-03T12:00:00.120Z', end_time: '2026-03-03T12:00:01.870Z', duration_ms: 1750 });
+      expect(read.body.spans.map((s: { span_id: string; parent_span_id?: string }) => [s.span_id, s.parent_span_id])).toEqual([
+        ['sp_00000000000000a2', 'sp_00000000000000a1'],
+        ['sp_00000000000000a1', undefined],
+      ]);
+      const archived = await call(t, 'POST', '/v1/otlp/traces', { key: t.keys.archived, body: body(span('00000000000000a3')) });
+      expect([archived.status, archived.body.code]).toEqual([403, 'project_archived']);
+    });
+
     it('refuses to archive the last active project with 409', async () => {
       const projects = await call(t, 'GET', '/v1/projects', { key: t.keys.free });
       const id = projects.body.data[0].id;

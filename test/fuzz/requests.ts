@@ -7,6 +7,7 @@
  * (413 before 400 parameters before 422 body).
  * @module
  */
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { OpenApiDocument, OperationModel } from '../../src/contract/index.js';
 import type { Observed, SchemaCheck } from './contract.js';
@@ -243,6 +244,12 @@ export class RequestFactory {
   expected(op: OperationModel, parts: RequestParts): Expected | null {
     const text = this.bodyText(parts);
     if (text !== undefined && Buffer.byteLength(text) > (op.maxBodyBytes ?? DEFAULT_MAX_BODY)) return { status: 413, code: 'payload_too_large' };
+    // A content coding the operation does not decode is refused with the body (step 4), before parameters.
+    const coding = parts.headers['Content-Encoding'];
+    if (coding !== undefined) {
+      const codings = coding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
+      if (codings.length > 1 || (codings.length === 1 && !op.contentEncodings.includes(codings[0]!))) return { status: 415, code: 'unsupported_media_type' };
+    }
     for (const p of this.parameters(op)) {
       const source = p.in === 'path' ? parts.path : p.in === 'query' ? parts.query : parts.headers;
       const value = source[p.name];
@@ -273,8 +280,10 @@ export class RequestFactory {
       if (parts.auth === 'bearer') headers.authorization = `Bearer ${key}`;
       else headers['x-api-key'] = key;
     }
-    const body = this.bodyText(parts);
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const json = this.bodyText(parts);
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    // A generated `Content-Encoding: gzip` header gets a gzip body, as a real client would send.
+    const body = json !== undefined && /^\s*gzip\s*$/i.test(headers['Content-Encoding'] ?? '') ? gzipSync(json) : json;
     const res = await fetch(`${baseUrl}${path}`, { method: op.method, headers, body, redirect: 'manual' });
     const text = await res.text();
     let parsed: unknown;

@@ -107,7 +107,8 @@ export function arbitraryOf(document: OpenApiDocument, schema: Schema, options: 
   const cache = new Map<Schema, fc.Arbitrary<unknown>>();
 
   function build(node: Schema, depth: number): fc.Arbitrary<unknown> {
-    if (depth > 12) throw new Error('schema nests deeper than 12 levels; is it recursive?');
+    // OTLP's request nests ~16 levels (request → spans → attributes → AnyValue → arrays), counting each $ref hop.
+    if (depth > 24) throw new Error('schema nests deeper than 24 levels; is it recursive?');
     const hit = cache.get(node);
     if (hit) return hit;
     let arb = raw(node, depth);
@@ -164,6 +165,12 @@ export function arbitraryOf(document: OpenApiDocument, schema: Schema, options: 
       return fc.dictionary(keys, build(s.additionalProperties, depth + 1), { minKeys: s.minProperties ?? 0, maxKeys: Math.min(maxProps, opts.maxItems) });
     }
     const model = Object.fromEntries(names.map((n) => [n, build(properties[n]!, depth + 1)]));
+    if (required.size === 0 && maxProps < names.length) {
+      // A "one of these members" object (OTLP AnyValue: maxProperties 1): choose the members first,
+      // rather than filtering records that almost never satisfy maxProperties.
+      const minProps = s.minProperties ?? 0;
+      return fc.shuffledSubarray(names, { minLength: minProps, maxLength: maxProps }).chain((chosen) => fc.record(Object.fromEntries(chosen.map((n) => [n, model[n]!]))));
+    }
     let arb: fc.Arbitrary<Record<string, unknown>> = fc.record(model, { requiredKeys: names.filter((n) => required.has(n)) });
     if (s.minProperties !== undefined || s.maxProperties !== undefined) {
       arb = arb.filter((o) => Object.keys(o).length >= (s.minProperties ?? 0) && Object.keys(o).length <= maxProps);

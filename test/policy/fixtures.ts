@@ -65,6 +65,7 @@ function operation(operationId: string, method: string, path: string, policies: 
     errorCodes: [],
     deprecated: false,
     requestContentTypes: [],
+    contentEncodings: [],
     ...extra,
   };
 }

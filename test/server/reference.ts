@@ -11,6 +11,7 @@ import { digestOf, type KeyRecord, type TenantDirectory } from '../../src/http/i
 import { applyOverrides, MemoryStore, parsePolicyOption } from '../../src/policy/index.js';
 import { createServer, type ServerContext } from '../../src/server/index.js';
 import { loadContract } from '../../src/contract/index.js';
+import { exportTraces } from '../../src/otlp/index.js';
 import type { Target } from '../conformance/suite.js';
 
 type Trace = components['schemas']['Trace'];
@@ -93,6 +94,11 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
       });
       const accepted = results.filter((r) => r.status === 'accepted').length;
       return { status: 202, body: { accepted, rejected: results.length - accepted, results } };
+    },
+    // OTLP: the same mapping and merging as the mock (src/otlp); a protobuf body arrives decoded.
+    exportOtlpTraces: (req, ctx) => {
+      const { body } = exportTraces(req.body, tenantOf(ctx).traces, { projectId: ctx.principal!.projectId!, now: clock.now() });
+      return { status: 200, contentType: 'application/json', body };
     },
     listTraces: (req, ctx) => {
       const items = [...tenantOf(ctx).traces.values()].reverse().map(({ spans: _spans, ...summary }) => summary);

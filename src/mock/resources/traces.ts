@@ -7,7 +7,7 @@
  */
 import type { TraceDoc } from '../store/index.js';
 import { all, iso, notFound, page, type Resource, type ResourceContext, type Schemas } from './context.js';
-import { otlpTraces } from './otlp.js';
+import { MAX_SPANS_PER_TRACE, mergeSpans, toTraces, traceRecord as otlpRecord, type OtlpTrace, type Rejection, type TraceloomSpan, type TraceRecord } from '../../otlp/index.js';
 
 type Span = Schemas['Span'];
 
@@ -98,26 +98,43 @@ const ingestBatch: Resource = async (req, tenantId, ctx) => {
   return { status: 202, body: { accepted: traces, rejected: results.length - traces, results }, usage: { traces, spans } };
 };
 
+/**
+ * One OTLP trace into the store: created if new, else its new spans merged in (a span id held
+ * before is ignored, so a retried export changes nothing), atomically across instances.
+ */
+async function storeOtlpTrace(ctx: ResourceContext, tenantId: string, projectId: string, incoming: OtlpTrace): Promise<{ created: boolean; added: number; refused: number }> {
+  const fresh = mergeSpans([], incoming.spans);
+  if (fresh.spans.length > 0) {
+    const doc = otlpRecord(incoming.trace_id, fresh.spans, { project_id: projectId, created_at: iso(ctx.now()), ...(incoming.metadata ? { metadata: incoming.metadata } : {}) });
+    if ((await ctx.state.insert(tenantId, 'traces', incoming.trace_id, doc as TraceDoc)).ok) return { created: true, added: fresh.added, refused: fresh.refused };
+  }
+  let added = 0;
+  let refused = 0;
+  const merged = await ctx.state.update(tenantId, 'traces', incoming.trace_id, (doc) => {
+    const m = mergeSpans(doc.spans as TraceloomSpan[], incoming.spans);
+    added = m.added;
+    refused = m.refused;
+    if (m.added === 0) return undefined;
+    return otlpRecord(incoming.trace_id, m.spans, doc as TraceRecord) as TraceDoc;
+  });
+  if (!merged && fresh.spans.length > 0) return storeOtlpTrace(ctx, tenantId, projectId, incoming); // deleted meanwhile: create it again
+  return { created: false, added, refused };
+}
+
+/** OTLP/HTTP export (JSON or protobuf, decoded by the pipeline): spans mapped by src/otlp, merged per trace. */
 const exportOtlpTraces: Resource = async (req, tenantId, ctx) => {
-  if (req.mediaType !== 'application/json') {
-    return { problem: 'unsupported_media_type', members: { detail: 'The mock decodes OTLP/HTTP JSON only; send application/json (production also accepts application/x-protobuf).' } };
+  const { traces, rejected } = toTraces(req.body);
+  const refusals: Rejection[] = [...rejected];
+  const usage = { traces: 0, spans: 0 };
+  for (const incoming of traces) {
+    const r = await storeOtlpTrace(ctx, tenantId, req.principal!.projectId!, incoming);
+    if (r.refused) refusals.push({ count: r.refused, reason: `Trace ${incoming.trace_id} holds ${MAX_SPANS_PER_TRACE} spans, its limit; ${r.refused} more refused.` });
+    if (r.created) usage.traces += 1;
+    usage.spans += r.added;
   }
-  let traces = 0;
-  let spans = 0;
-  let rejected = 0;
-  const messages: string[] = [];
-  for (const trace of otlpTraces(req.body as Schemas['OtlpExportRequest']).values()) {
-    const r = await ingestOne(ctx, tenantId, req.principal!.projectId!, trace);
-    if (r.ok) {
-      traces += 1;
-      spans += r.spans;
-    } else {
-      rejected += trace.spans.length;
-      messages.push(r.detail);
-    }
-  }
-  const body = rejected ? { partialSuccess: { rejectedSpans: String(rejected), errorMessage: messages.join(' ').slice(0, 1000) } } : {};
-  return { status: 200, body, usage: { traces, spans } };
+  const count = refusals.reduce((n, r) => n + r.count, 0);
+  const body = count ? { partialSuccess: { rejectedSpans: String(count), errorMessage: refusals.map((r) => r.reason).join(' ').slice(0, 1000) } } : {};
+  return { status: 200, body, usage };
 };
 
 const listTraces: Resource = (req, tenantId, ctx) => {
