@@ -79,7 +79,13 @@ export interface LogEntry {
   status: number;
   requestId: string;
   keyId: string | null;
+  /** Tenant of the authenticated caller, or null before (or without) authentication. */
+  tenantId: string | null;
   remaining: number | null;
+  /** The problem `code` of an error answer, or null. */
+  code: string | null;
+  /** Rate-limit headers of the answer (`RateLimit*`, `X-RateLimit-*`, `Retry-After`); {} when none. */
+  rateLimit: Record<string, string>;
   ms: number;
 }
 
@@ -96,12 +102,24 @@ function drain(req: IncomingMessage): void {
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) req.resume();
 }
 
+/** The log entry while the request runs; `headers` is the answer's header map as it is built. */
+type PartialLog = Partial<LogEntry> & { headers?: HeaderMap };
+
+const RATE_LIMIT_HEADER = /^(ratelimit|ratelimit-policy|x-ratelimit-.*|retry-after)$/i;
+
+/** The rate-limit headers among an answer's headers, for the request log. */
+function rateLimitOf(headers: HeaderMap | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers) for (const [k, v] of Object.entries(headers)) if (RATE_LIMIT_HEADER.test(k)) out[k] = String(v);
+  return out;
+}
+
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
 
-  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: Partial<LogEntry>): Promise<void> {
+  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: PartialLog): Promise<void> {
     const { model, clock } = opts;
     // 1. Request id.
     const requestId = requestIdOf(req.headers['x-request-id']);
@@ -111,7 +129,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // 2. CORS.
     if (applyCors(req, res, out as Record<string, string>, opts.cors)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const ctx: ProblemContext = { model, requestId, instance: url.pathname, headers: out };
+    const ctx: ProblemContext = { model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) };
+    log.headers = out;
     // 3. Route.
     const match = opts.router.match(req.method ?? 'GET', url.pathname);
     if (!match.operation) {
@@ -162,6 +181,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!auth.ok) return sendProblem(res, ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       principal = auth.principal;
       log.keyId = principal.keyId;
+      log.tenantId = principal.tenantId;
       const refused = checkScopes(principal, op.security);
       if (refused) return sendProblem(res, ctx, refused.code, { detail: refused.detail });
     }
@@ -247,12 +267,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     options: opts,
     async handle(req, res, dispatch) {
       const started = performance.now();
-      const log: Partial<LogEntry> = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, remaining: null };
+      const log: PartialLog = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, tenantId: null, remaining: null, code: null };
       try {
         await run(req, res, dispatch, log);
       } catch (err) {
         // A fault in a handler or the store: a problem, never a crash.
         if (!res.headersSent) {
+          log.code = 'internal_error';
           sendProblem(res, { model: opts.model, requestId: log.requestId ?? requestIdOf(undefined), instance: log.path! }, 'internal_error', {
             detail: 'An unexpected error occurred; quote the request id to support.',
           });
@@ -261,7 +282,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
         if (process.env.TRACELOOM_DEBUG) console.error(err);
       } finally {
-        opts.onResponse?.({ ...(log as LogEntry), status: res.statusCode, ms: performance.now() - started });
+        if (opts.onResponse) {
+          const { headers, ...entry } = log;
+          opts.onResponse({ ...(entry as LogEntry), rateLimit: rateLimitOf(headers), status: res.statusCode, ms: performance.now() - started });
+        }
       }
     },
   };

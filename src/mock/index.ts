@@ -29,6 +29,7 @@ import { createHandlers, type Handler } from './handlers.js';
 import { PrismResponder, preferenceOf, wantsPrism } from './prism.js';
 import { shareState } from './shared.js';
 import { MockState } from './state.js';
+import { createConsole, tenantLimits } from './console/index.js'; // console (issue 14)
 
 export interface MockOptions {
   /** Port to listen on; 0 picks a free one. Default 4010. */
@@ -133,7 +134,15 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   const idempotency = new MemoryIdempotencyStore();
   const version = String(current.document.info?.version ?? '1.0.0');
   const logMode = options.log ?? (process.stdout.isTTY ? 'pretty' : 'json');
-  const onResponse = logMode ? (e: LogEntry) => logLine(logMode, e) : undefined;
+  // console (issue 14): the page at /__mock/ and its event stream; each answered request is published to it.
+  const mockConsole = options.control !== false ? createConsole() : null;
+  const onResponse =
+    logMode || mockConsole
+      ? (e: LogEntry) => {
+          mockConsole?.events.request(e);
+          if (logMode) logLine(logMode, e);
+        }
+      : undefined;
 
   let handlers: Record<string, Handler> = {};
   let pipeline: Pipeline;
@@ -239,6 +248,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
           req.resume();
           return sendProblem(res, { model: current.model, requestId: 'req_mockcontrol', instance: path }, 'not_found', { detail: 'No operation at this path.' });
         }
+        if (mockConsole?.route(req, res, path)) return; // console (issue 14): GET /__mock/ and /__mock/events
         return controlApi(req, res, path).catch((err: Error) => {
           // Only the policy store can fail here (Redis down): answer, never leave the request hanging.
           if (res.headersSent) return void res.destroy();
@@ -349,10 +359,12 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     const tenants = await Promise.all(
       [...state.tenants.values()].map(async (t) => ({
         id: t.id,
+        name: t.name, // console (issue 14)
         plan: t.plan,
         keys: [...t.keys.values()].map((k) => ({ key: k.secret, id: k.id, scopes: k.scopes, project_id: k.projectId, revoked: k.revoked })),
-        projects: [...t.projects.values()].map((p) => ({ id: p.id, status: p.status })),
+        projects: [...t.projects.values()].map((p) => ({ id: p.id, name: p.name, status: p.status })), // console (issue 14): + name
         usage: await store.getUsage(t.id, meters, clock.now()),
+        limits: await tenantLimits(current.model, store, { id: t.id, plan: t.plan, keys: t.keys.values() }, clock.now()), // console (issue 14)
         traces: t.traces.size,
         session_token: await new SignJWT({ tenant_id: t.id })
           .setProtectedHeader({ alg: 'HS256' })
@@ -362,7 +374,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
           .sign(secret),
       })),
     );
-    return { clock: new Date(clock.now()).toISOString(), plans: current.model.plans, tenants };
+    return { clock: new Date(clock.now()).toISOString(), frozen: frozenAt !== null /* console (issue 14) */, plans: current.model.plans, tenants };
   }
 
   // Hot reload: keep counters and state; a broken edit keeps the last good contract.
@@ -408,6 +420,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     async close() {
       for (const w of watchers) w.close();
       closing = true;
+      mockConsole?.close(); // console (issue 14): end event streams, or the drain waits for them
       // Drain: stop listening, let in-flight requests finish, close each connection as soon as
       // it is idle (a client would otherwise hold a keep-alive one open for seconds), and cut
       // whatever is left after DRAIN_TIMEOUT_MS.
