@@ -51,36 +51,42 @@ select, input { border: 1px solid var(--line); border-radius: 7px; padding: 4px 
 .top nav a { color: var(--accent); text-decoration: none; font-size: 13px; }
 .top nav a:hover { text-decoration: underline; }
 
-main { display: grid; grid-template-columns: minmax(520px, 1fr) minmax(440px, 44%); gap: 20px; padding: 20px 24px 40px; align-items: start; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(380px, 40%); gap: 20px; padding: 20px 24px 40px; align-items: start; }
 @media (max-width: 1100px) { main { grid-template-columns: 1fr; } }
-.tenants { display: grid; gap: 16px; }
+.tenants { display: grid; gap: 16px; min-width: 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px 18px; box-shadow: 0 1px 2px rgba(16, 24, 40, 0.04); }
+.tenant { min-width: 0; overflow-x: auto; }
 .tenant header { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-bottom: 12px; }
 .tenant h2 { font-size: 15px; }
 .tenant header code { color: var(--muted); }
 .tenant header label { margin-left: auto; display: flex; align-items: center; gap: 6px; color: var(--muted); font-size: 12.5px; }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; }
-@media (max-width: 700px) { .grid2 { grid-template-columns: 1fr; } }
+.block { margin-top: 14px; }
+.grid2 { display: grid; grid-template-columns: 3fr 2fr; gap: 18px; }
+@media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
 h3 { font-size: 11.5px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 4px 0 8px; }
-.meter { display: grid; grid-template-columns: 74px 1fr auto; align-items: center; gap: 4px 10px; margin-bottom: 10px; }
+.meter { display: grid; grid-template-columns: 66px minmax(60px, 1fr) 128px 84px auto auto; align-items: center; gap: 10px; padding: 5px 0; }
 .meter .name { font-weight: 500; }
 .meter .nums { font-family: var(--mono); font-size: 12px; color: var(--muted); text-align: right; white-space: nowrap; }
-.meter .acts { grid-column: 2 / 4; display: flex; gap: 6px; align-items: center; }
-.meter .acts input { width: 110px; padding: 2px 6px; font-size: 12px; }
+.meter input { width: 84px; padding: 2px 6px; font-size: 12px; }
+.meter .chip { justify-self: start; }
 .bar { height: 8px; border-radius: 99px; background: var(--soft); overflow: hidden; }
 .bar > span { display: block; height: 100%; border-radius: 99px; background: var(--accent); transition: width 0.25s ease; }
 .bar.warn > span { background: #f79009; }
 .bar.full > span { background: var(--bad); }
-.limit { display: grid; grid-template-columns: 1fr auto; gap: 2px 10px; margin-bottom: 9px; }
-.limit .name { font-weight: 500; }
-.limit .name small { color: var(--muted); font-weight: 400; }
-.limit .nums { font-family: var(--mono); font-size: 12px; text-align: right; white-space: nowrap; }
-.limit .bar { grid-column: 1 / 3; height: 5px; }
-.limit .reset { grid-column: 1 / 3; font-size: 11.5px; color: var(--muted); }
+table.limits { width: 100%; border-collapse: collapse; font-size: 12.5px; }
+table.limits th { text-align: left; font-weight: 500; color: var(--muted); font-size: 11.5px; padding: 0 8px 4px 0; }
+table.limits td { padding: 4px 8px 4px 0; border-top: 1px solid var(--soft); vertical-align: middle; white-space: nowrap; }
+table.limits td.policy { font-weight: 500; }
+table.limits td.per { color: var(--muted); font-family: var(--mono); font-size: 11.5px; }
+table.limits td.nums { font-family: var(--mono); font-size: 12px; text-align: right; }
+table.limits td.barcell { width: 30%; min-width: 50px; }
+table.limits td.barcell .bar { height: 6px; }
+table.limits td.reset { color: var(--muted); font-size: 11.5px; min-width: 84px; }
 .rows { list-style: none; margin: 0; padding: 0; }
-.rows li { display: flex; align-items: center; gap: 8px; padding: 6px 0; border-top: 1px solid var(--soft); flex-wrap: wrap; }
+.rows li { display: flex; align-items: center; gap: 8px; padding: 6px 0; border-top: 1px solid var(--soft); }
+.rows li code { white-space: nowrap; }
 .rows li:first-child { border-top: 0; }
-.rows .secret { font-family: var(--mono); font-size: 12px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 300px; }
+.rows .secret { font-family: var(--mono); font-size: 12px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1 1 0; min-width: 60px; }
 .rows .grow { flex: 1; }
 .chip { display: inline-block; font-size: 11px; padding: 1px 7px; border-radius: 99px; background: var(--soft); color: var(--muted); }
 .chip.ok { background: var(--ok-soft); color: var(--ok); }
@@ -91,7 +97,7 @@ h3 { font-size: 11.5px; text-transform: uppercase; letter-spacing: 0.06em; color
 .logcard { position: sticky; top: 72px; display: flex; flex-direction: column; max-height: calc(100vh - 92px); padding: 0; }
 .logcard .bar-top { display: flex; align-items: center; gap: 8px; padding: 12px 14px; border-bottom: 1px solid var(--line); flex-wrap: wrap; }
 .logcard .bar-top h2 { font-size: 15px; margin-right: auto; }
-.logcard input[type="search"] { width: 220px; }
+.logcard input[type="search"] { width: 170px; }
 .logcard .count { color: var(--muted); font-size: 12px; }
 .log { overflow: auto; flex: 1; min-height: 240px; }
 .entry { display: grid; grid-template-columns: 64px 54px 1fr auto; gap: 2px 10px; padding: 7px 14px; border-bottom: 1px solid var(--soft); align-items: baseline; }
@@ -203,7 +209,7 @@ const SCRIPT = String.raw`
     document.querySelectorAll('[data-reset]').forEach(function (el) {
       var s = Math.ceil((Number(el.getAttribute('data-reset')) - now) / 1000);
       if (el.getAttribute('data-full') === '1') { el.textContent = 'full'; return; }
-      el.textContent = s > 0 ? 'next unit in ' + fmtWait(s) : 'refilling';
+      el.textContent = s > 0 ? 'in ' + fmtWait(s) : 'refilling';
       if (s <= 0 && s > -2) due = true;
     });
     if (due) scheduleRefresh(300);
@@ -222,8 +228,7 @@ const SCRIPT = String.raw`
       h('div', { class: 'bar' + (share >= 1 ? ' full' : share >= 0.8 ? ' warn' : ''), role: 'meter', 'aria-label': meter + ' used by ' + t.id, 'aria-valuemin': '0', 'aria-valuemax': String(quota || used || 1), 'aria-valuenow': String(used) },
         h('span', { style: 'width:' + (share * 100).toFixed(1) + '%' })),
       h('span', { class: 'nums', text: num.format(used) + ' / ' + (quota === null || quota === undefined ? 'unlimited' : num.format(quota)) }),
-      h('div', { class: 'acts' },
-        input,
+      [input,
         h('button', { class: 'small', 'aria-label': 'Set ' + meter + ' for ' + t.id, onclick: function () {
           var v = Number(input.value);
           if (!Number.isInteger(v) || v < 0) return toast(meter + ' must be a whole number ≥ 0', true);
@@ -234,18 +239,19 @@ const SCRIPT = String.raw`
           h('button', { class: 'small danger', 'aria-label': 'Exhaust ' + meter + ' for ' + t.id, onclick: function () {
             var body = {}; body[meter] = quota;
             act(meter + ' of ' + t.id + ' at its quota (' + num.format(quota) + ')', 'PUT', '/__mock/tenants/' + encodeURIComponent(t.id) + '/usage', body);
-          } }, 'Exhaust')));
+          } }, 'Exhaust')]);
   }
 
   function limitRow(l) {
-    var used = l.limit - l.remaining;
-    var share = l.limit ? used / l.limit : 0;
+    var share = l.limit ? l.remaining / l.limit : 0;
     var full = l.remaining >= l.limit;
-    return h('div', { class: 'limit' },
-      h('span', { class: 'name' }, l.policy, ' ', h('small', { text: l.key_id ? 'per key ' + l.key_id : 'per tenant' })),
-      h('span', { class: 'nums', text: num.format(l.remaining) + ' / ' + num.format(l.limit) + ' left · ' + fmtWait(l.window_seconds) + ' window' }),
-      h('div', { class: 'bar' + (l.remaining === 0 ? ' full' : share >= 0.8 ? ' warn' : '') }, h('span', { style: 'width:' + (Math.max(0, 1 - share) * 100).toFixed(1) + '%' })),
-      h('span', { class: 'reset', 'data-reset': String(Date.parse(l.reset_at)), 'data-full': full ? '1' : '0' }));
+    return h('tr', {},
+      h('td', { class: 'policy', text: l.policy }),
+      h('td', { class: 'per', text: l.key_id ? l.key_id : 'tenant' }),
+      h('td', { class: 'nums', text: num.format(l.remaining) + ' / ' + num.format(l.limit) }),
+      h('td', { class: 'barcell' }, h('div', { class: 'bar' + (l.remaining === 0 ? ' full' : share <= 0.2 ? ' warn' : ''), role: 'meter', 'aria-label': l.policy + ' remaining for ' + (l.key_id || 'the tenant'), 'aria-valuemin': '0', 'aria-valuemax': String(l.limit), 'aria-valuenow': String(l.remaining) }, h('span', { style: 'width:' + (share * 100).toFixed(1) + '%' }))),
+      h('td', { class: 'per', text: fmtWait(l.window_seconds) }),
+      h('td', { class: 'reset', 'data-reset': String(Date.parse(l.reset_at)), 'data-full': full ? '1' : '0' }));
   }
 
   function copyButton(label, value) {
@@ -272,21 +278,22 @@ const SCRIPT = String.raw`
         h('code', { text: t.id }),
         h('span', { class: 'chip plan', text: plan.name + (plan.overage === 'hard_stop' ? ' · stops at quota' : ' · bills overage') }),
         h('label', {}, 'Plan', select)),
-      h('div', { class: 'grid2' },
-        h('div', {}, h('h3', { text: 'Usage this month' }), meters.map(function (m) { return meterRow(t, m); })),
-        h('div', {}, h('h3', { text: 'Rate limits' }), limits.length ? limits.map(limitRow) : h('p', { class: 'chip', text: 'not rate limited' }))),
-      h('h3', { text: 'Test keys' }),
+      h('h3', { text: 'Usage this month' }), meters.map(function (m) { return meterRow(t, m); }),
+      h('div', { class: 'block' }, h('h3', { text: 'Rate limits' }), limits.length ?
+        h('table', { class: 'limits' },
+          h('thead', {}, h('tr', {}, ['Policy', 'Counted per', 'Left', '', 'Window', 'Next unit'].map(function (x) { return h('th', { text: x }); }))),
+          h('tbody', {}, limits.map(limitRow))) : h('p', { class: 'chip', text: 'not rate limited' })),
+      h('h3', { class: 'block', text: 'Test keys' }),
       h('ul', { class: 'rows' }, t.keys.map(function (k) {
         return h('li', {},
           h('code', { text: k.id }),
           h('span', { class: 'secret', title: k.key, text: k.key }),
-          h('span', { class: 'grow' }),
           k.scopes.map(function (s) { return h('span', { class: 'chip', text: s }); }),
           k.project_id ? h('span', { class: 'chip', text: k.project_id }) : null,
           k.revoked ? h('span', { class: 'chip bad', text: 'revoked' }) : null,
           copyButton('Copy key ' + k.id, k.key));
-      }), t.session_token ? h('li', {}, h('code', { text: 'session' }), h('span', { class: 'secret', text: 'JWT for a dashboard user (HS256)' }), h('span', { class: 'grow' }), copyButton('Copy session token for ' + t.id, t.session_token)) : null),
-      h('h3', { text: 'Projects' }),
+      }), t.session_token ? h('li', {}, h('code', { text: 'session' }), h('span', { class: 'secret', text: 'JWT for a dashboard user (HS256)' }), copyButton('Copy session token for ' + t.id, t.session_token)) : null),
+      h('h3', { class: 'block', text: 'Projects' }),
       h('ul', { class: 'rows' }, t.projects.map(function (p) {
         var archived = p.status === 'archived';
         return h('li', {},
@@ -447,7 +454,7 @@ const BODY = `
     <div class="bar-top">
       <h2 id="log-title">Requests</h2>
       <span class="count" id="count"></span>
-      <input type="search" id="filter" placeholder="Filter: path, tenant, code…" aria-label="Filter requests">
+      <input type="search" id="filter" placeholder="Filter: path, code, tenant" aria-label="Filter requests">
       <select id="status-filter" aria-label="Status filter">
         <option value="">All statuses</option><option value="2">2xx</option><option value="4">4xx</option><option value="429">429</option><option value="5">5xx</option>
       </select>
