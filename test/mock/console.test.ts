@@ -7,12 +7,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
 import { repoRoot } from '../../src/contract/index.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireBinary } from '../support/requires.js';
 
 const FREE = 'tl_test_free_0000000000000000000001';
 const PRO = 'tl_test_pro_00000000000000000000000001';
+/** Trace ids made by the shared-Redis test (each ingest needs a new one). */
+let shared = 0;
 
 describe('the mock console', () => {
   if (!requireBinary(CHROMIUM, 'chromium', 'apt-get install -y chromium')) return;
@@ -167,4 +170,59 @@ describe('the mock console with the control API off', () => {
       await mock.close();
     }
   });
+});
+
+describe('the mock console of one of two instances sharing Redis', () => {
+  if (!requireBinary(CHROMIUM, 'chromium', 'apt-get install -y chromium')) return;
+  if (!requireBinary(findRedisServer(), 'redis-server', 'apt-get install -y redis-server')) return;
+  let redis: RedisServer;
+  let a: MockServer;
+  let b: MockServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const options = { port: 0, log: false as const, redisUrl: redis.url };
+    [a, b] = await Promise.all([createMock(options), createMock(options)]);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await a?.close();
+    await b?.close();
+    await redis?.dispose();
+  });
+
+  it("shows the shared state, logs only its own instance's traffic, and its controls reach the other instance", async () => {
+    await fetch(`${a.url}/__mock/reset`, { method: 'POST' });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    try {
+      await page.goto(`${a.url}/__mock/`);
+      await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+      const auth = { Authorization: `Bearer ${FREE}`, 'Content-Type': 'application/json' };
+      // Usage recorded through B shows on A's page (the state is shared) ...
+      const viaB = await fetch(`${b.url}/v1/ingest`, { method: 'POST', headers: auth, body: JSON.stringify({ trace_id: 'tr_sharedconsole0001', name: 'b', start_time: '2026-03-03T12:00:00Z', spans: [] }) });
+      expect(viaB.status).toBe(202);
+      const meter = page.locator('[data-tenant="ten_freeco"]').getByRole('meter', { name: 'traces used by ten_freeco' });
+      await expect.poll(() => meter.getAttribute('aria-valuenow'), { timeout: 10_000 }).toBe('1');
+      // ... but A's log holds A's requests only.
+      expect((await fetch(`${a.url}/v1/audit/events`, { headers: auth })).status).toBe(402);
+      await page.getByRole('log').locator('.entry', { hasText: '/v1/audit/events' }).first().waitFor({ timeout: 2_000 });
+      expect(await page.getByRole('log').locator('.entry', { hasText: '/v1/ingest' }).count()).toBe(0);
+      // A control clicked on A's page changes what B answers.
+      await page.getByRole('button', { name: 'Archive prj_promain', exact: true }).click();
+      await expect
+        .poll(async () => (await fetch(`${b.url}/v1/ingest`, { method: 'POST', headers: { ...auth, Authorization: `Bearer ${PRO}` }, body: JSON.stringify({ trace_id: `tr_sharedconsole${String(++shared).padStart(4, '0')}`, name: 'b', start_time: '2026-03-03T12:00:00Z', spans: [] }) })).status, { timeout: 5_000 })
+        .toBe(403);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await fetch(`${a.url}/__mock/reset`, { method: 'POST' });
+    }
+  }, 60_000);
 });
