@@ -84,8 +84,8 @@ export interface LogEntry {
   remaining: number | null;
   /** The problem `code` of an error answer, or null. */
   code: string | null;
-  /** Rate-limit headers of the answer (`RateLimit*`, `X-RateLimit-*`, `Retry-After`); {} when none. */
-  rateLimit: Record<string, string>;
+  /** The answer's headers as the pipeline wrote them (read-only; the console picks the rate-limit ones); {} when none. */
+  headers: Readonly<HeaderMap>;
   ms: number;
 }
 
@@ -103,16 +103,9 @@ function drain(req: IncomingMessage): void {
 }
 
 /** The log entry while the request runs; `headers` is the answer's header map as it is built. */
-type PartialLog = Partial<LogEntry> & { headers?: HeaderMap };
+type PartialLog = Partial<LogEntry>;
 
-const RATE_LIMIT_HEADER = /^(ratelimit|ratelimit-policy|x-ratelimit-.*|retry-after)$/i;
-
-/** The rate-limit headers among an answer's headers, for the request log. */
-function rateLimitOf(headers: HeaderMap | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (headers) for (const [k, v] of Object.entries(headers)) if (RATE_LIMIT_HEADER.test(k)) out[k] = String(v);
-  return out;
-}
+const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
 
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
@@ -283,8 +276,19 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (process.env.TRACELOOM_DEBUG) console.error(err);
       } finally {
         if (opts.onResponse) {
-          const { headers, ...entry } = log;
-          opts.onResponse({ ...(entry as LogEntry), rateLimit: rateLimitOf(headers), status: res.statusCode, ms: performance.now() - started });
+          // One object of a fixed shape: this runs for every request the mock answers.
+          opts.onResponse({
+            method: log.method!,
+            path: log.path!,
+            status: res.statusCode,
+            requestId: log.requestId ?? '',
+            keyId: log.keyId ?? null,
+            tenantId: log.tenantId ?? null,
+            remaining: log.remaining ?? null,
+            code: log.code ?? null,
+            headers: log.headers ?? NO_HEADERS,
+            ms: performance.now() - started,
+          });
         }
       }
     },

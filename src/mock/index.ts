@@ -442,7 +442,8 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
 
 function logLine(mode: 'pretty' | 'json', e: LogEntry): void {
   if (mode === 'json') {
-    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...e, ms: Math.round(e.ms * 100) / 100 })}\n`);
+    const { headers: _headers, ...fields } = e; // console (issue 14): the answer's headers stay out of the terminal log
+    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...fields, ms: Math.round(e.ms * 100) / 100 })}\n`);
     return;
   }
   const color = e.status >= 500 ? 31 : e.status >= 400 ? 33 : 32;

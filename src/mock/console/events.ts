@@ -26,6 +26,33 @@ export interface RequestEvent {
   ms: number;
 }
 
+const RATE_LIMIT_HEADER = /^(ratelimit|ratelimit-policy|x-ratelimit-.*|retry-after)$/i;
+
+/** The rate-limit headers among an answer's (draft-ietf-httpapi-ratelimit-headers, X-RateLimit-*, Retry-After). */
+function rateLimitOf(headers: LogEntry['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (RATE_LIMIT_HEADER.test(k)) out[k] = String(v);
+  return out;
+}
+
+/** The SSE `data` of one request event. */
+function serialise({ id, at, entry }: { id: number; at: number; entry: LogEntry }): string {
+  const event: RequestEvent = {
+    id,
+    at: new Date(at).toISOString(),
+    method: entry.method,
+    path: entry.path,
+    status: entry.status,
+    code: entry.code,
+    tenant: entry.tenantId,
+    key: entry.keyId,
+    requestId: entry.requestId,
+    rateLimit: rateLimitOf(entry.headers),
+    ms: Math.round(entry.ms * 100) / 100,
+  };
+  return JSON.stringify(event);
+}
+
 type Listener = (kind: 'request' | 'state', id: number, data: string) => void;
 
 /** How many request events a new or reconnecting page may replay. */
@@ -36,30 +63,18 @@ const HEARTBEAT_MS = 15_000;
 /** In-process publish/subscribe of request and state-change events, with a bounded backlog. */
 export class ConsoleEvents {
   private seq = 0;
-  private readonly backlog: { id: number; data: string }[] = [];
+  /** Kept as log entries; serialised only when a page reads them (publishing stays cheap). */
+  private readonly backlog: ({ id: number; at: number; entry: LogEntry } | undefined)[] = new Array(BACKLOG);
   private readonly listeners = new Set<Listener>();
   private readonly streams = new Set<ServerResponse>();
 
   /** Publishes one answered request (the pipeline's log entry). Cheap when nobody listens. */
   request(entry: LogEntry): void {
-    const id = ++this.seq;
-    const event: RequestEvent = {
-      id,
-      at: new Date().toISOString(),
-      method: entry.method,
-      path: entry.path,
-      status: entry.status,
-      code: entry.code,
-      tenant: entry.tenantId,
-      key: entry.keyId,
-      requestId: entry.requestId,
-      rateLimit: entry.rateLimit,
-      ms: Math.round(entry.ms * 100) / 100,
-    };
-    const data = JSON.stringify(event);
-    this.backlog.push({ id, data });
-    if (this.backlog.length > BACKLOG) this.backlog.shift();
-    for (const l of this.listeners) l('request', id, data);
+    const item = { id: ++this.seq, at: Date.now(), entry };
+    this.backlog[item.id % BACKLOG] = item; // a ring: the oldest is overwritten
+    if (this.listeners.size === 0) return;
+    const data = serialise(item);
+    for (const l of this.listeners) l('request', item.id, data);
   }
 
   /** Tells every page that tenant state, usage or the clock changed (they re-read /__mock/state). */
@@ -78,7 +93,10 @@ export class ConsoleEvents {
     });
     res.write('retry: 1000\n\n');
     const last = Number(req.headers['last-event-id'] ?? 0);
-    for (const e of this.backlog) if (!(e.id <= last)) res.write(`id: ${e.id}\nevent: request\ndata: ${e.data}\n\n`);
+    for (let id = Math.max(this.seq - BACKLOG + 1, 1, Number.isFinite(last) ? last + 1 : 1); id <= this.seq; id++) {
+      const e = this.backlog[id % BACKLOG]!;
+      res.write(`id: ${e.id}\nevent: request\ndata: ${serialise(e)}\n\n`);
+    }
     const listener: Listener = (kind, id, data) => res.write(`${kind === 'request' ? `id: ${id}\n` : ''}event: ${kind}\ndata: ${data}\n\n`);
     const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     beat.unref();
