@@ -203,6 +203,7 @@ export function banner(mock: MockServer, ms: number): string {
   return [
     `Traceloom mock ready in ${Math.round(ms)} ms`,
     `  API          ${mock.url}/v1`,
+    `  Console      ${mock.url}/__mock/`,
     `  Docs         ${mock.url}/docs/`,
     `  llms.txt     ${mock.url}/llms.txt`,
     `  Control API  ${mock.url}/__mock/state`,

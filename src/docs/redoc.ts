@@ -6,8 +6,15 @@
  * - the two images it would fetch from its CDN (the "API docs by Redocly" badge) become data: URIs,
  *   and the page declares an empty favicon, so loading it makes no request beyond the page itself;
  * - the result is scanned, and the build fails if anything would still load from elsewhere.
- * Navigation uses Redoc's history router under the base path; a small inline script maps a problem
- * `type` URI (`<base>/errors#<code>`) onto the code's route (`<base>/errors/<code>`).
+ * Navigation: the page is built for a base path (`/docs` as the mock serves it) and picks its router
+ * when it loads, so the same file works wherever it is opened:
+ * - over http(s), Redoc's history router under the base path the page finds itself at (the built
+ *   one, or any other a host puts it under), and a problem `type` URI (`<base>/errors#<code>`)
+ *   maps onto the code's route (`<base>/errors/<code>`);
+ * - from disk (`file://`, where there is no server to answer deep paths), the hash router
+ *   (`index.html#/errors/<code>`; `index.html#<code>` maps onto it too).
+ * When the router or base differs from the built ones, the prerendered links and section ids, and
+ * the guides' links (written for the built base), are rewritten to match before Redoc hydrates.
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -54,18 +61,91 @@ function svgText(text: string, width: number): string {
   return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
 
+/**
+ * Runs in <head>, before Redoc's (deferred, module) script reads the location: chooses the router
+ * and base path (`window.__traceloomRedoc`, merged into Redoc's options) and defines
+ * `__traceloomLinks(root)`, which rewrites links written for the built base.
+ */
+function routingScript(basePath: string, errorsTitle: string, topRoutes: string[]): string {
+  const built = normaliseBase(basePath);
+  return String.raw`(function () {
+  var built = ${JSON.stringify(built)}, errors = ${JSON.stringify(slug(errorsTitle))}, tops = ${JSON.stringify(topRoutes)};
+  var CODE = /^[A-Za-z0-9_.-]+$/, hash = location.hash, code = decodeURIComponent(hash.slice(1));
+  var router = 'history', base = built;
+  if (location.protocol === 'file:') {
+    // No server answers deep paths on disk: Redoc's hash router (index.html#/errors/<code>).
+    router = 'hash';
+    base = '';
+    if (CODE.test(code)) history.replaceState(null, '', '#/' + errors + '/' + code.toLowerCase());
+  } else {
+    // The base is where the page is: the directory of index.html, or the path before a route
+    // (<tag>[/<item>[/<section>]]; the longest such tail wins).
+    var path = location.pathname;
+    if (/\/(index\.html)?$/.test(path)) base = path.replace(/\/(index\.html)?$/, '');
+    else {
+      var segs = path.split('/');
+      base = path;
+      for (var i = Math.max(1, segs.length - 3); i < segs.length; i++) if (tops.indexOf(segs[i]) >= 0) { base = segs.slice(0, i).join('/'); break; }
+    }
+    if (/\/index\.html$/.test(path)) history.replaceState(null, '', base + '/' + location.search + hash);
+    // A problem type URI is <docs>/errors#<code> (RFC 9457 §3.1.1); Redoc routes each code at <docs>/errors/<code>.
+    if (location.pathname.replace(/\/+$/, '') === base + '/' + errors && CODE.test(code)) history.replaceState(null, '', base + '/' + errors + '/' + code.toLowerCase());
+  }
+  window.__traceloomRedoc = { router: router, basePath: router === 'hash' ? '/' : base || '/' };
+  var same = router === 'history' && base === built;
+  // A route written for the built base -> the same route under this page's router and base.
+  function rest(value) {
+    if (value !== built && value.indexOf(built + '/') !== 0) return null;
+    var r = value.slice(built.length);
+    return r === '' || r === '/' || tops.indexOf(r.split('/')[1].split('#')[0]) >= 0 ? r.replace(/\/$/, '') : null;
+  }
+  function fix(el) {
+    var href = el.getAttribute('href'), id = el.getAttribute('data-section-id'), r;
+    if (href !== null && (r = rest(href)) !== null) el.setAttribute('href', router === 'hash' ? '#' + (r || '/') : base + r);
+    if (id !== null && (r = rest(id)) !== null) el.setAttribute('data-section-id', router === 'hash' ? r || '/' : base + r);
+  }
+  var SELECTOR = 'a[href], [data-section-id]', observing = false;
+  // Called once right before Redoc hydrates; then links rendered later (the guides' Markdown is
+  // written for the built base) are rewritten as they appear.
+  window.__traceloomLinks = function (root) {
+    if (same) return;
+    root.querySelectorAll(SELECTOR).forEach(fix);
+    if (observing) return;
+    observing = true;
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        record.addedNodes.forEach(function (n) {
+          if (n.nodeType !== 1) return;
+          if (n.matches(SELECTOR)) fix(n);
+          n.querySelectorAll(SELECTOR).forEach(fix);
+        });
+      });
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  };
+})();`;
+}
+
+/** Redoc's options, merged with the router and base the page chose when it loaded. */
+const OPTIONS_DECLARATION = /const __redoc_options = (\{[^\n]*\});/;
+
+/**
+ * Wires the routing script into a built page: Redoc reads the chosen router and base, and the
+ * prerendered links are rewritten (when needed) right before it hydrates.
+ */
+export function routeAtLoad(html: string): string {
+  if (!OPTIONS_DECLARATION.test(html)) throw new Error('Unexpected build-docs output: no `const __redoc_options = {…};` to extend (src/docs/redoc.ts).');
+  const at = html.indexOf('<script type="module">', html.indexOf('<div id="redoc">'));
+  if (at < 0) throw new Error('Unexpected build-docs output: no Redoc module script (src/docs/redoc.ts).');
+  return (
+    html.slice(0, at) +
+    '<script>window.__traceloomLinks(document);</script>\n      ' +
+    html.slice(at).replace(OPTIONS_DECLARATION, (_m, options: string) => `const __redoc_options = Object.assign(${options}, window.__traceloomRedoc);`)
+  );
+}
+
 /** The page template (handlebars, as `build-docs --template` takes it). */
-function template(basePath: string, errorsTitle: string): string {
-  const errorsPath = `${normaliseBase(basePath)}/${slug(errorsTitle)}`;
-  // Runs before Redoc's (deferred, module) script reads the location.
-  const anchorScript = [
-    '(function () {',
-    '  // A problem `type` URI is <docs>/errors#<code> (RFC 9457 §3.1.1); Redoc routes each code at <docs>/errors/<code>.',
-    `  var errors = ${JSON.stringify(errorsPath)};`,
-    "  var path = location.pathname.replace(/\\/+$/, ''), code = decodeURIComponent(location.hash.slice(1));",
-    '  if (path === errors && /^[A-Za-z0-9_.-]+$/.test(code)) history.replaceState(null, "", errors + "/" + code.toLowerCase());',
-    '})();',
-  ].join('\n');
+function template(basePath: string, errorsTitle: string, topRoutes: string[]): string {
+  const anchorScript = routingScript(basePath, errorsTitle, topRoutes);
   return `<!DOCTYPE html>
 <!-- generated by \`npm run docs\` from openapi/ — do not edit -->
 <html lang="en">
@@ -152,11 +232,14 @@ export function makeOffline(html: string): string {
 
 /** Renders `specFile` to a self-contained HTML page at `outFile`. */
 export async function renderReference({ specFile, outFile, basePath, errorsTitle }: RenderOptions): Promise<void> {
+  // Redoc's first route segment is a tag's slug (guides are tags too).
+  const spec = JSON.parse(await readFile(specFile, 'utf8')) as { tags?: { name: string }[] };
+  const topRoutes = (spec.tags ?? []).map((t) => slug(t.name)).sort();
   // An empty working directory, so no redocly.yaml of the caller's changes the page.
   const work = await mkdtemp(join(tmpdir(), 'traceloom-docs-'));
   try {
     const templateFile = join(work, 'page.hbs');
-    await writeFile(templateFile, template(basePath, errorsTitle));
+    await writeFile(templateFile, template(basePath, errorsTitle, topRoutes));
     const rawFile = join(work, 'index.html');
     await run(
       [
@@ -173,7 +256,7 @@ export async function renderReference({ specFile, outFile, basePath, errorsTitle
       ],
       work,
     );
-    await writeFile(outFile, makeOffline(rebasePrerendered(await readFile(rawFile, 'utf8'), basePath)));
+    await writeFile(outFile, makeOffline(routeAtLoad(rebasePrerendered(await readFile(rawFile, 'utf8'), basePath))));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -85,7 +85,13 @@ export interface LogEntry {
   status: number;
   requestId: string;
   keyId: string | null;
+  /** Tenant of the authenticated caller, or null before (or without) authentication. */
+  tenantId: string | null;
   remaining: number | null;
+  /** The problem `code` of an error answer, or null. */
+  code: string | null;
+  /** The answer's headers as the pipeline wrote them (read-only; the console picks the rate-limit ones); {} when none. */
+  headers: Readonly<HeaderMap>;
   ms: number;
 }
 
@@ -102,12 +108,17 @@ function drain(req: IncomingMessage): void {
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) req.resume();
 }
 
+/** The log entry while the request runs; `headers` is the answer's header map as it is built. */
+type PartialLog = Partial<LogEntry>;
+
+const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
+
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
 
-  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: Partial<LogEntry>): Promise<void> {
+  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: PartialLog): Promise<void> {
     const { model, clock } = opts;
     // 1. Request id.
     const requestId = requestIdOf(req.headers['x-request-id']);
@@ -117,7 +128,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // 2. CORS.
     if (applyCors(req, res, out as Record<string, string>, opts.cors)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const ctx: ProblemContext = { model, requestId, instance: url.pathname, headers: out };
+    const ctx: ProblemContext = { model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) };
+    log.headers = out;
     // 3. Route.
     const match = opts.router.match(req.method ?? 'GET', url.pathname);
     if (!match.operation) {
@@ -171,6 +183,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!auth.ok) return sendProblem(res, ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       principal = auth.principal;
       log.keyId = principal.keyId;
+      log.tenantId = principal.tenantId;
       const refused = checkScopes(principal, op.security);
       if (refused) return sendProblem(res, ctx, refused.code, { detail: refused.detail });
     }
@@ -265,7 +278,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     options: opts,
     async handle(req, res, dispatch) {
       const started = performance.now();
-      const log: Partial<LogEntry> = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, remaining: null };
+      const log: PartialLog = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, tenantId: null, remaining: null, code: null };
       try {
         await run(req, res, dispatch, log);
       } catch (err) {
@@ -274,8 +287,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const ctx = { model: opts.model, requestId, instance: log.path!, headers: { 'X-Request-Id': requestId } };
         if (!res.headersSent && err instanceof StoreUnavailableError) {
           const r = unavailable(err.store);
+          log.code = r.code;
           sendProblem(res, ctx, r.code, r.members, r.headers);
         } else if (!res.headersSent) {
+          log.code = 'internal_error';
           sendProblem(res, ctx, 'internal_error', {
             detail: 'An unexpected error occurred; quote the request id to support.',
           });
@@ -284,7 +299,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
         if (process.env.TRACELOOM_DEBUG) console.error(err);
       } finally {
-        opts.onResponse?.({ ...(log as LogEntry), status: res.statusCode, ms: performance.now() - started });
+        if (opts.onResponse) {
+          // One object of a fixed shape: this runs for every request the mock answers.
+          opts.onResponse({
+            method: log.method!,
+            path: log.path!,
+            status: res.statusCode,
+            requestId: log.requestId ?? '',
+            keyId: log.keyId ?? null,
+            tenantId: log.tenantId ?? null,
+            remaining: log.remaining ?? null,
+            code: log.code ?? null,
+            headers: log.headers ?? NO_HEADERS,
+            ms: performance.now() - started,
+          });
+        }
       }
     },
   };

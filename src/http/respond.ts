@@ -30,10 +30,14 @@ export interface ProblemContext {
   instance: string;
   /** Headers already collected for this response (request id, CORS, rate limits). */
   headers?: HeaderMap;
+  /** Told the code and headers of every problem written (the request log records them). */
+  onProblem?: (code: string, headers: HeaderMap) => void;
 }
 
 /** Writes the problem for a registry `code`; `members` add detail and code-specific fields. */
 export function sendProblem(res: ServerResponse, ctx: ProblemContext, code: string, members: Record<string, unknown> = {}, headers: HeaderMap = {}): void {
   const body = problem(ctx.model, code, { instance: ctx.instance, requestId: ctx.requestId, ...members });
-  send(res, body.status, body, { ...ctx.headers, ...headers }, PROBLEM_CONTENT_TYPE);
+  const all = { ...ctx.headers, ...headers };
+  ctx.onProblem?.(code, all);
+  send(res, body.status, body, all, PROBLEM_CONTENT_TYPE);
 }

@@ -11,6 +11,7 @@ import type { PolicyStore } from '../policy/index.js';
 import { MAX_ADVANCE_SECONDS, type MockClock } from './clock.js';
 import type { StateDirectory } from './directory.js';
 import type { Fixtures } from './fixtures.js';
+import { tenantLimits } from './console/index.js';
 import type { StateStore } from './store/index.js';
 
 /** What control operations act on; the live parts are swapped on hot reload. */
@@ -48,18 +49,22 @@ export async function snapshot(_req: ControlRequest, ctx: ControlContext): Promi
         ctx.policy.getUsage(t.id, meters, now),
         ctx.state.count(t.id, 'traces'),
       ]);
+      const keyDocs = keys.items.map(({ doc }) => doc);
       return {
         id: t.id,
+        name: t.name,
         plan,
-        keys: keys.items.map(({ doc: k }) => ({ key: k.secret, id: k.id, scopes: k.scopes, project_id: k.projectId, revoked: k.revoked })),
-        projects: projects.items.map(({ doc: p }) => ({ id: p.id, status: p.status })),
+        keys: keyDocs.map((k) => ({ key: k.secret, id: k.id, scopes: k.scopes, project_id: k.projectId, revoked: k.revoked })),
+        projects: projects.items.map(({ doc: p }) => ({ id: p.id, name: p.name, status: p.status })),
         usage,
+        // Each policy's remaining/limit per key or tenant, read without consuming (the console's meters).
+        limits: await tenantLimits(ctx.model, ctx.policy, { id: t.id, plan, keys: keyDocs }, now),
         traces,
         session_token: await new SignJWT({ tenant_id: t.id }).setProtectedHeader({ alg: 'HS256' }).setSubject(`usr_${t.id.slice(4)}`).setIssuedAt(nowS).setExpirationTime(nowS + ctx.fixtures.jwtTtlSeconds).sign(secret),
       };
     }),
   );
-  return { status: 200, body: { clock: new Date(now).toISOString(), plans: ctx.model.plans, tenants } };
+  return { status: 200, body: { clock: new Date(now).toISOString(), frozen: ctx.clock.frozen, plans: ctx.model.plans, tenants } };
 }
 
 /** `POST /__mock/reset`: clock, state of every tenant, counters and usage back to the start. */

@@ -14,10 +14,12 @@ import { createRouter, loadContract, type ContractModel, type OpenApiDocument } 
 import { serveDocs } from '../docs/index.js';
 import { answerClientErrors, createPipeline, lingerClose, readBody, requestIdOf, RequestValidator, send, sendProblem, type Answer, type IdempotencyStore, type OperationRequest, type Pipeline } from '../http/index.js';
 import { IDEMPOTENCY_TTL_MS } from '../http/idempotency.js';
+import type { LogEntry } from '../http/index.js';
 import type { ProblemContext } from '../http/respond.js';
 import { applyOverrides, overridesFromEnv, parsePolicyOption, StoreUnavailableError, unavailable, type PolicyOverride } from '../policy/index.js';
 import { prismAnswer, type PrismContext } from './answer.js';
 import { MockClock } from './clock.js';
+import { createConsole, type MockConsole } from './console/index.js';
 import type { ControlContext } from './control.js';
 import { StateDirectory } from './directory.js';
 import { loadFixtures, type Fixtures } from './fixtures.js';
@@ -71,7 +73,7 @@ function idempotencyIn(state: StateStore): IdempotencyStore {
 }
 
 /** Loads the contract and fixtures and builds what serves them. */
-async function load(config: MockConfig, stores: MockStores, clock: MockClock): Promise<Live> {
+async function load(config: MockConfig, stores: MockStores, clock: MockClock, onResponse: ((e: LogEntry) => void) | undefined): Promise<Live> {
   const contract = await loadContract(config.root);
   const fixtures = await loadFixtures(contract.model, config.mocksDir);
   const fromEnv = overridesFromEnv(config.env);
@@ -96,7 +98,7 @@ async function load(config: MockConfig, stores: MockStores, clock: MockClock): P
     jwtSecret: new TextEncoder().encode(fixtures.jwtSecret),
     failMode: config.failMode,
     idempotency: idempotencyIn(stores.state),
-    onResponse: requestLog(config.log),
+    onResponse,
   });
   return {
     document,
@@ -115,7 +117,17 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   const config = normaliseOptions(options);
   const stores = openStores(config);
   const clock = new MockClock(stores.state, stores.shared);
-  let live = await load(config, stores, clock);
+  // The console (/__mock/) shows every answered request of this instance; the terminal log too.
+  const mockConsole = config.control ? createConsole() : null;
+  const log = requestLog(config.log);
+  const onResponse =
+    log || mockConsole
+      ? (e: LogEntry) => {
+          mockConsole?.events.request(e);
+          log?.(e);
+        }
+      : undefined;
+  let live = await load(config, stores, clock, onResponse);
   // Start enforcing at once rather than degraded: wait (bounded) for Redis; if it is not there,
   // start anyway: `failMode` applies and tenants are seeded on first use once it is.
   await stores.ready(2000);
@@ -135,7 +147,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     await clock.refresh();
-    if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config);
+    if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config, mockConsole);
     if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return;
     const current = live;
     return current.pipeline.handle(req, res, (r) => dispatch(r, res, current, config));
@@ -143,7 +155,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
 
   const stopWatching = config.watch
     ? watchSources(config.root, config.mocksDir, async () => {
-        const next = await load(config, stores, clock);
+        const next = await load(config, stores, clock, onResponse);
         await next.directory.seedAll(false);
         live = next;
       })
@@ -168,6 +180,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     async close() {
       stopWatching();
       closing = true;
+      mockConsole?.close(); // end the console's event streams, or the drain would wait for them
       await drain(server);
       await stores.close();
     },
@@ -201,12 +214,14 @@ async function dispatch(req: OperationRequest, res: ServerResponse, live: Live, 
   return prismAnswer(live.prism, req);
 }
 
-/** The control API: localhost only, request id, route, shared body reader (413 over 64 KB), handler. */
-async function controlStage(req: IncomingMessage, res: ServerResponse, path: string, live: Live, config: MockConfig): Promise<void> {
+/** The control API and the console: localhost only, request id, route, shared body reader (413 over 64 KB), handler. */
+async function controlStage(req: IncomingMessage, res: ServerResponse, path: string, live: Live, config: MockConfig, mockConsole: MockConsole | null): Promise<void> {
   const requestId = requestIdOf(req.headers['x-request-id']);
   const ctx: ProblemContext = { model: live.model, requestId, instance: path, headers: { 'X-Request-Id': requestId } };
+  const local = config.control && LOCAL.has(req.socket.remoteAddress ?? '');
+  if (local && mockConsole?.route(req, res, path)) return; // GET /__mock/ (the page) and /__mock/events
   const route = controlRoute(req.method ?? 'GET', path);
-  if (!config.control || !LOCAL.has(req.socket.remoteAddress ?? '') || !('run' in route)) {
+  if (!local || !('run' in route)) {
     req.resume();
     const allowed = 'allowed' in route && config.control ? route.allowed : [];
     return sendProblem(res, ctx, 'not_found', { detail: allowed.length ? `${req.method} is not a control operation on ${path}; use ${allowed.join(', ')}.` : 'No operation at this path.' }, allowed.length ? { Allow: allowed.join(', ') } : {});

@@ -7,6 +7,7 @@
  * @module
  */
 export { decide } from './decide.js';
+export { peekPolicies, type PeekedPolicy } from './peek.js';
 export type { Clock, Decision, DecideOptions, FailMode, PolicyState, ProblemMembers, RequestFacts } from './types.js';
 // the store interface, for wrappers (e.g. the mock's chaos injection) and other backends
 export type { EvaluateRequest, EvaluateResult, LimiterKind, LimiterResult, LimiterSpec, PolicyStore } from './types.js';

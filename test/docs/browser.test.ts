@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract, repoRoot, type LoadedContract } from '../../src/contract/index.js';
@@ -128,24 +129,27 @@ describe('the rendered reference', () => {
       const link = v.page.locator(`${MENU} a[href="/docs/${slug(name)}"]`);
       expect((await link.textContent({ timeout: 2_000 }))?.trim(), name).toBe(name);
     }
-    // Operations (and guide sections) show under their tag once it is opened.
-    for (const tag of names) {
-      await v.page.locator(`${MENU} a[href="/docs/${slug(tag)}"]`).click({ timeout: 5_000 });
-      await v.page.waitForSelector(`${MENU} a[href^="/docs/${slug(tag)}/"]`, { timeout: 5_000 }).catch(() => undefined);
-      await collect();
-    }
-    for (const op of contract.model.operations) {
-      const href = `/docs/${slug(op.tag)}/${op.operationId.toLowerCase()}`;
-      expect(items.get(href), `${op.operationId} in the sidebar`).toContain(op.summary);
-    }
     // Every link the guides make inside the reference goes to a page of its navigation.
-    const targets = bundle.tags
+    const targets: string[] = bundle.tags
       .filter((t: any) => t['x-traceloom-guide'])
       .flatMap((t: any) => [...String(t.description).matchAll(/\]\((\/docs\/[^)#\s]*)\)/g)].map((m) => m[1]!));
     expect(targets.length).toBeGreaterThan(contract.model.operations.length);
+    const opHref = (op: (typeof contract.model.operations)[number]) => `/docs/${slug(op.tag)}/${op.operationId.toLowerCase()}`;
+    // Operations (and guide sections) show under their tag once it is opened: wait (bounded) for
+    // the entries expected there, not for a fixed time, so a slow render is waited for.
+    for (const tag of names) {
+      const prefix = `/docs/${slug(tag)}/`;
+      const expected = [...contract.model.operations.map(opHref), ...targets].filter((h) => h.startsWith(prefix));
+      await v.page.locator(`${MENU} a[href="/docs/${slug(tag)}"]`).click({ timeout: 10_000 });
+      if (expected.length > 0) await v.page.waitForSelector(`${MENU} a[href="${expected[0]}"]`, { timeout: 30_000 });
+      await collect();
+    }
+    for (const op of contract.model.operations) {
+      expect(items.get(opHref(op)), `${op.operationId} in the sidebar`).toContain(op.summary);
+    }
     for (const target of new Set<string>(targets)) expect(items.has(target), `guide link ${target}`).toBe(true);
     await done(v);
-  }, 60_000);
+  }, 120_000);
 
   /** The plans table, as text cells by row label. */
   async function plansTable(page: Page): Promise<Map<string, string[]>> {
@@ -181,6 +185,79 @@ describe('the rendered reference', () => {
       server.dir = out;
     }
   });
+
+  /** A page opened from disk: only file: and data: loads are allowed. */
+  async function visitFile(hash = ''): Promise<Visit> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const v: Visit = { page, foreign: [], errors: [] };
+    page.on('request', (r) => {
+      if (!/^(file|data|blob):/.test(r.url())) v.foreign.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') v.errors.push(m.text());
+    });
+    page.on('pageerror', (e) => v.errors.push(e.message));
+    await page.goto(`${pathToFileURL(join(out, 'index.html')).href}${hash}`);
+    await page.waitForFunction((sel) => {
+      const a = document.querySelector(`${sel} a`);
+      return a !== null && Object.keys(a).some((k) => k.startsWith('__reactProps'));
+    }, MENU, { timeout: 20_000 });
+    return v;
+  }
+
+  it('opens from disk (file://) with the hash router: the reference, not a 404, and its navigation works', async () => {
+    const v = await visitFile();
+    await expect.poll(() => v.page.locator('h1').first().textContent()).toContain(contract.model.title);
+    expect(await v.page.locator('body').innerText()).not.toContain('No page at this address');
+    const errorsLink = v.page.locator(`${MENU} a[href="#/errors"]`);
+    expect((await errorsLink.textContent())?.trim()).toBe('Errors');
+    // The guides' own links (written for /docs) point into the page too.
+    await expect.poll(() => v.page.locator('#redoc a[href^="/docs"]').count()).toBe(0);
+    await v.page.waitForLoadState('networkidle');
+    await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+    await v.page.screenshot({ path: join(repoRoot, 'test-results', 'docs-file.png') });
+    await errorsLink.click();
+    await expect.poll(() => new URL(v.page.url()).hash).toBe('#/errors');
+    expect(v.foreign, 'requests that were not file: or data:').toEqual([]);
+    expect(v.errors, 'console errors').toEqual([]);
+    await v.page.close();
+  }, 60_000);
+
+  it("takes index.html#<code> from disk to that code's section", async () => {
+    const code = 'rate_limited';
+    const v = await visitFile(`#${code}`);
+    const section = v.page.locator(`[id="errors/${code}"]`).first();
+    await section.waitFor({ timeout: 10_000 });
+    await expect.poll(async () => (await section.boundingBox())?.y ?? -1).toBeLessThan(120);
+    expect((await section.textContent()) ?? '').toContain(contract.model.errors[code]!.title);
+    expect(new URL(v.page.url()).hash).toBe(`#/errors/${code}`);
+    expect(v.errors, 'console errors').toEqual([]);
+    await v.page.close();
+  }, 60_000);
+
+  it('works hosted at another base path: routes, sidebar links and type URIs follow the base it is served at', async () => {
+    const other = await startDocsServer(out, '/team/api-docs');
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      const op = contract.model.operations[0]!;
+      await page.goto(`${other.origin}/team/api-docs/${slug(op.tag)}/${op.operationId.toLowerCase()}`);
+      await page.locator(`${MENU} a[href="/team/api-docs/errors"]`).waitFor({ timeout: 20_000 });
+      expect(await page.locator('body').innerText()).not.toContain('No page at this address');
+      await expect.poll(() => page.locator('#redoc a[href^="/docs/"]').count()).toBe(0);
+      await page.goto(`${other.origin}/team/api-docs/errors#rate_limited`);
+      await page.locator('[id="errors/rate_limited"]').first().waitFor({ timeout: 10_000 });
+      expect(new URL(page.url()).pathname).toBe('/team/api-docs/errors/rate_limited');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 
   it("takes a problem's type URI to that code's section", async () => {
     const codes = Object.keys(contract.model.errors);

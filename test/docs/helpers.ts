@@ -35,11 +35,11 @@ export interface DocsServer {
   close(): Promise<void>;
 }
 
-/** serveDocs on 127.0.0.1:0; paths it does not own answer 418 so tests can tell. */
-export async function startDocsServer(dir: string): Promise<DocsServer> {
+/** serveDocs on 127.0.0.1:0 (under `basePath`, default /docs); paths it does not own answer 418 so tests can tell. */
+export async function startDocsServer(dir: string, basePath?: string): Promise<DocsServer> {
   const state = { dir };
   const server: Server = createServer((req, res) => {
-    if (!serveDocs(req, res, { dir: state.dir })) {
+    if (!serveDocs(req, res, { dir: state.dir, basePath })) {
       res.statusCode = 418;
       res.end('not a docs path');
     }

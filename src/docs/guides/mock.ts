@@ -1,19 +1,19 @@
 /**
  * The Using the mock guide: how to start the mock, its test keys (one tenant per plan), how to
- * reach limits by hand, the control API and `Prefer`. Generic where the fixtures (mocks/) decide:
+ * reach limits by hand, the console, the control API and `Prefer`. Generic where the fixtures (mocks/) decide:
  * the exact keys are printed by the mock itself, so the guide names their pattern only.
  * @module
  */
 import { block, blocks, code, count, duration, list, table } from '../format.js';
 import { errorLink, errorsWhere, operationLink, planName, type Guide, type GuideContext } from './context.js';
 
-/** The mock's default address (DESIGN §5), not contract data. */
-const MOCK_URL = 'http://localhost:4010';
+/** The mock's default address (DESIGN §5; it binds 127.0.0.1, which `localhost` may not resolve to first), not contract data. */
+const MOCK_URL = 'http://127.0.0.1:4010';
 
 export const mock: Guide = {
   slug: 'mock',
   title: 'Using the mock',
-  summary: 'Run the local mock server: test keys per plan, real rate limits and quotas, --limits dev, --policy overrides, the /__mock control API and the Prefer header.',
+  summary: 'Run the local mock server: test keys per plan, real rate limits and quotas, --limits dev, --policy overrides, the console at /__mock/, the control API and the Prefer header.',
   body(ctx: GuideContext): string {
     const { model } = ctx;
     const policies = Object.values(model.policies);
@@ -32,6 +32,16 @@ export const mock: Guide = {
         'Resources you create (traces, projects, eval rules, API keys, feedback) are kept and returned by later reads, per tenant.',
       block('sh', ['npm start            # builds what is missing, then serves the mock and these docs', 'npx traceloom mock   # the mock alone'].join('\n')),
       `It serves these docs too: the reference at ${code(`${MOCK_URL}/docs/`)}, and ${code(`${MOCK_URL}/llms.txt`)} for AI tools.`,
+      '## The console',
+      `Keep ${code(`${MOCK_URL}/__mock/`)} open next to your app. It shows, live: every tenant with its plan, test keys (with copy buttons) and ` +
+        'projects; each meter\'s usage this month against the plan\'s quota; each rate-limit policy\'s remaining requests with a countdown to ' +
+        'its next unit; the mock clock; and a request log of this instance (method, path, tenant, status, problem `code` and rate-limit ' +
+        'headers of every answer, newest first, filterable), pushed as it happens. Its buttons drive the control API below: change a plan, ' +
+        'set or exhaust a meter, archive or unarchive a project, advance the clock a minute, an hour or to the next month, freeze it, reset ' +
+        'everything. Like the control API it answers on localhost only, and `--no-control` turns it off.',
+      gated &&
+        `For example: call ${operationLink(ctx, gated, gated.operationId)} with a ${planName(model, model.plans[0]?.id ?? null)} key and watch the refusal ` +
+          'appear in the log, pick a higher plan in the tenant\'s "Plan" menu, and call again.',
       '## Test keys',
       `The fixtures hold one tenant per plan, each with keys of the form ${code('tl_test_<plan>_…')}; the startup banner and ` +
         '`GET /__mock/state` list the exact keys, their scopes and projects. There are also an ingest-only key, a revoked key and ' +
@@ -70,9 +80,12 @@ export const mock: Guide = {
       table(
         ['Request', 'Effect'],
         [
-          [code('GET /__mock/state'), 'tenants with their plan, keys, projects and usage; the plans; the mock clock'],
+          [code('GET /__mock/'), 'the console (a page for a browser)'],
+          [code('GET /__mock/state'), 'tenants with their plan, keys, projects, usage and each rate-limit policy\'s remaining/limit/reset; the plans; the mock clock'],
+          [code('GET /__mock/events'), 'server-sent events: one `request` event per answered request of this instance, a `state` event per change made here'],
           [code('POST /__mock/reset'), 'back to the fixtures: state, usage, rate-limit counters and clock'],
           [code('POST /__mock/clock {"advance_seconds": N}'), 'moves the mock clock forward: windows expire, months roll over'],
+          [code('POST /__mock/clock {"freeze": true}'), 'stops the mock clock (`false` lets it run again)'],
           [code(`PUT /__mock/tenants/{id}/usage {"${meter ?? 'meter'}": N}`), 'sets a meter, e.g. to just below a quota'],
           [code('PUT /__mock/tenants/{id}/plan {"plan": "<plan id>"}'), 'moves a tenant to another plan'],
           [code('PUT /__mock/projects/{id} {"status": "archived"}'), 'archives (or re-activates) a project'],
