@@ -17,12 +17,12 @@ import {
   overridesFromEnv,
   parsePolicyOption,
   rateLimitHeaders,
-  RedisStore,
   type Decision,
   type FailMode,
   type PolicyOverride,
   type PolicyStore,
 } from '../policy/index.js';
+import { RedisStore } from '../policy/redis.js';
 import { serveDocs } from '../docs/index.js';
 import { defaultMocksDir, loadFixtures, type Fixtures } from './fixtures.js';
 import { createHandlers, type Handler } from './handlers.js';
