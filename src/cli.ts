@@ -417,8 +417,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`traceloom ${name}: ${(err as Error).message}\nusage: traceloom ${command.usage}`);
       return 2;
     }
-    if (err instanceof ContractError) {
-      console.error(`traceloom ${name}: ${err.message}`);
+    if (err instanceof ContractError || code === 'ERR_TRACELOOM_TOOL_MISSING') {
+      console.error(`traceloom ${name}: ${(err as Error).message}`);
       return 1;
     }
     throw err;
