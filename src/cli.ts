@@ -1,5 +1,6 @@
 /**
- * `traceloom <command>` (DESIGN §8): a thin shell over the stages' public functions.
+ * `traceloom <command>` (DESIGN §8): a thin shell over the stages' public functions, each loaded
+ * only by the command that needs it (so `--help`, `diff` or `lint` do not start Prism).
  * @module
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,9 +11,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ContractError, bundleContract, defaultRoot, diffContracts, formatChanges, readModel, repoRoot, writeBundle, type OpenApiDocument } from './contract/index.js';
-import { buildDocs, docsStale } from './docs/index.js';
-import { runDocs } from './docs/cli.js';
-import { createMock, type MockOptions, type MockServer } from './mock/index.js';
+import type { MockOptions, MockServer } from './mock/index.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -89,6 +88,7 @@ const commands: Record<string, Command> = {
       const root = str(values.root) === undefined ? undefined : contractRoot(str(values.root));
       const out = str(values.out) ?? (installed ? docsCache() : undefined);
       const args = [...(root ? ['--root', root] : []), ...(out ? ['--out', resolve(out)] : []), ...(values['base-path'] ? ['--base-path', String(values['base-path'])] : []), ...(values['if-stale'] ? ['--if-stale'] : [])];
+      const { runDocs } = await import('./docs/cli.js');
       return runDocs(args);
     },
   },
@@ -316,6 +316,7 @@ class UsageError extends Error {}
 async function serve(args: string[], buildDocs: boolean): Promise<number> {
   const options = mockOptions(args);
   if (buildDocs) await ensureDocs(options.root ?? defaultRoot, options.docsDir ?? shippedDocs);
+  const { createMock } = await import('./mock/index.js');
   const started = performance.now();
   const mock = await createMock(options);
   console.log(banner(mock, performance.now() - started));
@@ -342,6 +343,7 @@ async function ensureDocs(root: string, outDir: string): Promise<void> {
       throw new Error(`the package has no built docs in ${outDir}; reinstall it, or pass --docs DIR`);
     }
     const builtFrom = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : resolve(root);
+    const { buildDocs, docsStale } = await import('./docs/index.js');
     if (builtFrom === resolve(root) && !(await docsStale({ outDir, root }))) return;
     console.log(`traceloom: building docs (${relative(process.cwd(), outDir) || outDir})…`);
     await buildDocs({ outDir, root });

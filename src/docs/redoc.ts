@@ -92,7 +92,7 @@ ${anchorScript}
 }
 
 /** The `redocly` bin: beside this package, else in the current project; says what to install when absent. */
-function redoclyBin(): string {
+export function redoclyBin(): string {
   let require = createRequire(import.meta.url);
   let pkgFile: string | undefined;
   for (const from of [import.meta.url, join(process.cwd(), 'package.json')]) {

@@ -91,7 +91,7 @@ describe(`the packed tarball installed into an app outside the repository (Node 
     expect(exported['traceloom/policy']).toEqual(expect.arrayContaining(['decide', 'MemoryStore', 'rateLimitHeaders', 'problem', 'applyOverrides']));
     expect(exported['traceloom/policy']).not.toContain('RedisStore');
     expect(exported['traceloom/policy/redis']).toEqual(['RedisStore']);
-  });
+  }, 120_000);
 
   it('type-checks a strict consumer (skipLibCheck off) under NodeNext and Bundler; a path the contract lacks is a compile error', async () => {
     writeFileSync(
@@ -128,22 +128,22 @@ export type D = Decision;
       const r = await run(node, [tsc, '-p', `tsconfig.${moduleResolution}.json`], { cwd: app, timeoutMs: 300_000 });
       expect(`${moduleResolution}: exit ${r.code}\n${r.stdout}${r.stderr}`).toBe(`${moduleResolution}: exit 0\n`);
     }
-  });
+  }, 600_000);
 
   it(`bundles traceloom/client for the browser with esbuild: zero errors, no Node module, at most ${CLIENT_BUDGET_BYTES / 1024} KB min+gzip`, async () => {
     const { size, inputs } = await bundleForBrowser(`import { createClient } from 'traceloom/client';\nwindow.traceloom = { createClient };\n`, 'client.js');
     console.log(`consumer: traceloom/client for the browser: ${(size.min / 1024).toFixed(1)} KB min, ${(size.gzip / 1024).toFixed(1)} KB min+gzip (budget ${CLIENT_BUDGET_BYTES / 1024} KB)`);
     expect(inputs.filter((f) => /node_modules\/(express|ioredis|@stoplight|@redocly|ajv|jose|yaml)\//.test(f))).toEqual([]);
     expect(size.gzip).toBeLessThanOrEqual(CLIENT_BUDGET_BYTES);
-  });
+  }, 120_000);
 
   it('bundles traceloom/policy for the browser too: the pure engine, no ioredis in its graph', async () => {
     const { inputs } = await bundleForBrowser(`import * as policy from 'traceloom/policy';\nwindow.policy = policy;\n`, 'policy.js');
     expect(inputs.filter((f) => /ioredis|redis-store/.test(f))).toEqual([]);
-  });
+  }, 120_000);
 
   describe('the app\'s own `npx traceloom`', () => {
-    const npx = (args: string[], timeoutMs = 120_000) => run('npx', ['--no', 'traceloom', ...args], { cwd: app, timeoutMs });
+    const npx = (args: string[], timeoutMs = 120_000) => run('npx', ['--no', '--', 'traceloom', ...args], { cwd: app, timeoutMs });
 
     it('prints usage for --help and for a command\'s --help', async () => {
       const top = await npx(['--help']);
@@ -152,13 +152,13 @@ export type D = Decision;
       const mock = await npx(['mock', '--help']);
       expect(mock.code).toBe(0);
       expect(mock.stdout).toMatch(/usage: traceloom mock .*--root FILE\|DIR.*--mocks DIR/);
-    });
+    }, 120_000);
 
     it('names an unknown flag and exits 2', async () => {
       const r = await npx(['mock', '--no-such-flag']);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('unknown flag --no-such-flag');
-    });
+    }, 120_000);
 
     it('bundles, generates and diffs the shipped contract into the app folder, never into node_modules', async () => {
       expect((await npx(['bundle', '--out', 'out/bundle'])).code).toBe(0);
@@ -169,7 +169,7 @@ export type D = Decision;
       const bundle = join(app, 'node_modules', 'traceloom', 'generated', 'openapi.json');
       const diff = await npx(['diff', bundle, bundle]);
       expect(diff.code, diff.stdout + diff.stderr).toBe(0);
-    });
+    }, 600_000);
 
     it('lint and docs say exactly what to install when the development tools are absent', async () => {
       const lint = await npx(['lint']);
@@ -178,7 +178,7 @@ export type D = Decision;
       const docs = await npx(['docs', '--out', 'out/docs']);
       expect(docs.code).not.toBe(0);
       expect(docs.stderr).toMatch(/npm i -D @redocly\/cli@/);
-    });
+    }, 300_000);
 
     it('serves the shipped contract, fixtures and docs by default', async () => {
       const mock = await startMock([]);
@@ -193,7 +193,7 @@ export type D = Decision;
       } finally {
         await mock.stop();
       }
-    });
+    }, 300_000);
 
     it('--root and --mocks point the mock at the app\'s own contract and fixtures', async () => {
       const pkg = join(app, 'node_modules', 'traceloom');
@@ -215,7 +215,7 @@ export type D = Decision;
       } finally {
         await mock.stop();
       }
-    });
+    }, 300_000);
   });
 
   describe('Chromium on a second origin, through the bundled client, against the app\'s mock', () => {
@@ -274,7 +274,7 @@ export type D = Decision;
 
 /** `npx traceloom mock --port 0` in the app; resolves once its banner names the URL. */
 function startMock(extra: string[]): Promise<Started> {
-  return startUntil('npx', ['--no', 'traceloom', 'mock', '--port', '0', '--no-watch', '--quiet', ...extra], { cwd: app, ready: BANNER, timeoutMs: 120_000, env: cleanEnv() });
+  return startUntil('npx', ['--no', '--', 'traceloom', 'mock', '--port', '0', '--no-watch', '--quiet', ...extra], { cwd: app, ready: BANNER, timeoutMs: 120_000, env: cleanEnv() });
 }
 
 /** Bundles `source` (an entry in the app) with the repository's esbuild for the browser, minified. */
