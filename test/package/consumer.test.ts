@@ -165,7 +165,7 @@ export type D = Decision;
       expect(JSON.parse(readFileSync(join(app, 'out', 'bundle', 'openapi.json'), 'utf8')).openapi).toMatch(/^3\.1/);
       const gen = await npx(['generate', '--out', 'out/gen'], 300_000);
       expect(gen.code, gen.stderr).toBe(0);
-      expect(readFileSync(join(app, 'out', 'gen', 'types.ts'), 'utf8')).toContain("'/v1/usage'");
+      expect(readFileSync(join(app, 'out', 'gen', 'types.ts'), 'utf8')).toContain('"/v1/usage"');
       const bundle = join(app, 'node_modules', 'traceloom', 'generated', 'openapi.json');
       const diff = await npx(['diff', bundle, bundle]);
       expect(diff.code, diff.stdout + diff.stderr).toBe(0);
