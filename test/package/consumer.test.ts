@@ -66,7 +66,7 @@ describe(`the packed tarball installed into an app outside the repository (Node 
     const { stdout } = await runOk('tar', ['-tzf', tarball], { cwd: work, timeoutMs: 60_000 });
     const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     console.log(`consumer: tarball ${(statSync(tarball).size / 1024).toFixed(0)} KB, ${files.length} files`);
-    for (const f of ['dist/src/cli.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/policy/redis.d.ts', 'dist/generated/types.d.ts', 'openapi/openapi.yaml', 'generated/openapi.json', 'generated/docs/index.html', 'mocks/tenants.yaml', 'bin/traceloom.mjs']) {
+    for (const f of ['dist/src/cli.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/policy/redis.d.ts', 'dist/generated/types.d.ts', 'openapi/openapi.yaml', 'generated/openapi.json', 'generated/docs/index.html', 'mocks/tenants.yaml', 'bin/traceloom.mjs', 'redocly.yaml', '.redocly.lint-ignore.yaml', '.spectral.yaml']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|bench|node_modules|scratch)\//.test(f) || f.startsWith('generated/bench') || f.endsWith('.test.js'))).toEqual([]);
