@@ -26,7 +26,8 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { loadModel } from '../src/contract/index.js';
 import type { ContractModel } from '../src/contract/model.js';
-import { applyOverrides, decide, MemoryStore, RedisStore, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
+import { applyOverrides, decide, MemoryStore, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
+import { RedisStore } from '../src/policy/redis.js';
 import { startRedisServer } from './lib/redis-server.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);

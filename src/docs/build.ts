@@ -12,7 +12,7 @@ import { injectGuides } from './inject.js';
 import { markdownLinks, redocLinks, guidePath, operationPath } from './links.js';
 import { guideMarkdown, llmsFullTxt, llmsTxt } from './llms.js';
 import { operationMarkdown } from './operation.js';
-import { renderReference } from './redoc.js';
+import { redoclyBin, renderReference } from './redoc.js';
 
 export interface BuildOptions {
   /** Where to write (default generated/docs). Its `guides/` and `operations/` folders are replaced. */
@@ -34,6 +34,8 @@ export async function buildDocs(options: BuildOptions = {}): Promise<{ files: st
   if (slug(ERRORS_TITLE) !== 'errors') {
     throw new Error(`The Errors guide's route must be \`errors\` (problem type URIs end in /errors#<code>); its title "${ERRORS_TITLE}" gives \`${slug(ERRORS_TITLE)}\`.`);
   }
+
+  redoclyBin(); // before anything is written: without @redocly/cli, say what to install
 
   // 1. The contract, read once.
   const { document, model } = await loadContract(root);

@@ -19,9 +19,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { repoRoot } from '../contract/index.js';
 import { slug } from './format.js';
 import { normaliseBase } from './links.js';
 
@@ -169,9 +171,29 @@ ${anchorScript}
 `;
 }
 
-function redoclyBin(): string {
-  const require = createRequire(import.meta.url);
-  const pkgFile = require.resolve('@redocly/cli/package.json');
+/** The `redocly` bin: beside this package, else in the current project; says what to install when absent. */
+export function redoclyBin(): string {
+  let require = createRequire(import.meta.url);
+  let pkgFile: string | undefined;
+  for (const from of [import.meta.url, join(process.cwd(), 'package.json')]) {
+    try {
+      require = createRequire(from);
+      pkgFile = require.resolve('@redocly/cli/package.json');
+      break;
+    } catch {
+      // not there; try the next place
+    }
+  }
+  if (!pkgFile) {
+    const pinned = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies?.['@redocly/cli'] ?? 'latest';
+    throw Object.assign(
+      new Error(
+        'the rendered reference is built by @redocly/cli, a development tool the traceloom package does not install for every user; ' +
+        'install it in this project (`npm i -D @redocly/cli@' + pinned + '`) and run the command again — `traceloom start` without --root serves the docs the package ships',
+      ),
+      { code: 'ERR_TRACELOOM_TOOL_MISSING' },
+    );
+  }
   const pkg = require(pkgFile) as { bin: string | Record<string, string> };
   const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.redocly;
   if (!bin) throw new Error('@redocly/cli has no `redocly` bin; reinstall it with `npm ci`.');

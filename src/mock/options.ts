@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { defaultRoot, repoRoot } from '../contract/index.js';
-import { parseClusterNodes, type FailMode } from '../policy/index.js';
+import type { FailMode } from '../policy/index.js';
+import { parseClusterNodes } from '../policy/redis.js';
 import { defaultMocksDir } from './fixtures.js';
 
 export interface MockOptions {

@@ -4,7 +4,8 @@
  * `--redis-cluster` both live in Redis, and the state store is the only copy of the state.
  * @module
  */
-import { MemoryStore, RedisStore, type PolicyStore } from '../policy/index.js';
+import { MemoryStore, type PolicyStore } from '../policy/index.js';
+import { RedisStore } from '../policy/redis.js';
 import type { MockConfig } from './options.js';
 import { guarded, MemoryStateStore, RedisStateStore, type StateStore } from './store/index.js';
 

@@ -1,9 +1,10 @@
 /**
  * The policy stage (DESIGN §4): plan gates, caps, rate limits with bursts, monthly quotas;
- * headers and problems rendered from its Decision; memory and Redis stores.
+ * headers and problems rendered from its Decision; the memory store.
  *
  * Read top to bottom: `decide` → `rateLimitHeaders` + `problem` → stores → overrides.
- * Everything except `RedisStore` is free of Node-only APIs.
+ * Everything here is free of Node-only APIs (the package's `traceloom/policy`, browser-safe);
+ * `RedisStore` lives in `./redis.js` (`traceloom/policy/redis`) so ioredis stays out of this graph.
  * @module
  */
 export { decide } from './decide.js';
@@ -15,7 +16,6 @@ export { rateLimitHeaders, RATE_LIMIT_HEADER_NAMES } from './headers.js';
 export { problem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemOptions } from './problem.js';
 export { monthOf as usagePeriod, type MonthSpan } from './keys.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export { RedisStore, type RedisStoreOptions } from './redis-store.js';
 export {
   applyOverrides,
   overridesFromEnv,
@@ -26,4 +26,3 @@ export {
   type PolicyScale,
 } from './overrides.js';
 export { forcedRateLimit, StoreUnavailableError, unavailable, type Refusal } from './refusals.js';
-export { createRedisClient, parseClusterNodes, type RedisClient, type RedisConnection } from './redis-client.js';

@@ -6,7 +6,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
-import { decide, rateLimitHeaders, RedisStore, type RedisStoreOptions } from '../../src/policy/index.js';
+import { decide, rateLimitHeaders } from '../../src/policy/index.js';
+import { RedisStore, type RedisStoreOptions } from '../../src/policy/redis.js';
 import { buildModel, facts, freshTenant, testClock } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
 
