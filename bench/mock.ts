@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { repoRoot } from '../src/contract/index.js';
+import { findRedisServer, startRedisServer, type RedisServer } from './lib/redis-server.js';
 
 const KEY = 'tl_test_enterprise_00000000000000000001';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -102,8 +103,38 @@ async function main() {
     await stop(p);
   }
 
-  const rows: Record<string, Run[]> = { prism: [], prism_prefer: [], ours: [], ours_prism_path: [], bare: [] };
+  // `--redis` rows: the same stateful GET, and a stateful POST (a fresh trace id per request), on
+  // a mock whose whole state lives in a local redis-server; side by side with the Prism CLI.
+  let redis: RedisServer | null = null;
+  let oursRedis: Proc | null = null;
+  if (findRedisServer() && process.env.BENCH_REDIS !== '0') {
+    redis = await startRedisServer();
+    const pRedis = await freePort();
+    oursRedis = await start(
+      [...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(pRedis), '--no-watch', '--quiet', '--redis', redis.url, '--policy', 'default=1000000000/60s', '--policy', 'reads=1000000000/1s'],
+      readyLine,
+      pRedis,
+    );
+  }
+  let traceSeq = 0;
+  const ingestBody = () => JSON.stringify({ trace_id: `tr_${(traceSeq++).toString(16).padStart(16, '0')}`, name: 'bench', start_time: '2026-03-03T12:00:00Z', spans: [] });
+  // A fresh trace id for every request, the first of each connection included (else 409s).
+  const post = {
+    method: 'POST' as const,
+    setupClient: (c: { setBody(b: string): void; on(e: string, f: () => void): void }) => {
+      c.setBody(ingestBody());
+      c.on('response', () => c.setBody(ingestBody()));
+    },
+  };
+  const postHeaders = { ...auth, 'content-type': 'application/json' };
+
+  const rows: Record<string, Run[]> = { prism: [], prism_prefer: [], ours: [], ours_prism_path: [], bare: [], ...(oursRedis ? { ours_redis_get: [], ours_redis_post: [], prism_post: [] } : {}) };
   for (let round = 0; round < ROUNDS; round++) {
+    if (oursRedis) {
+      rows.ours_redis_get!.push(await load(`${oursRedis.url}/v1/usage`, auth));
+      rows.ours_redis_post!.push(await load(`${oursRedis.url}/v1/ingest`, postHeaders, post as Partial<autocannon.Options>));
+      rows.prism_post!.push(await load(`${prism.url}/v1/ingest`, postHeaders, post as Partial<autocannon.Options>));
+    }
     rows.bare!.push(await load(`${bare.url}/v1/usage`, auth));
     rows.ours!.push(await load(`${ours.url}/v1/usage`, auth));
     rows.ours_prism_path!.push(await load(`${ours.url}/v1/usage`, { ...auth, prefer: 'code=200' }));
@@ -126,7 +157,8 @@ async function main() {
   await stop(pacedMock);
   const paced = { p99: median(pacedRuns.map((r) => r.p99)), rps: median(pacedRuns.map((r) => r.rps)), non2xx: pacedRuns.reduce((n, r) => n + r.non2xx, 0) };
 
-  await Promise.all([stop(prism), stop(ours), stop(bare)]);
+  await Promise.all([stop(prism), stop(ours), stop(bare), ...(oursRedis ? [stop(oursRedis)] : [])]);
+  await redis?.dispose();
   const med = (k: string, f: keyof Run) => median(rows[k]!.map((r) => r[f]));
   const ours_rps = med('ours', 'rps');
   const prism_rps = med('prism', 'rps');
@@ -140,8 +172,11 @@ async function main() {
   console.log(`  ours at 1,000 req/s (fresh instance, default=100000/60s): p99 ${paced.p99} ms, median of ${pacedRuns.map((r) => r.p99).join(', ')} (${Math.round(paced.rps)} req/s achieved, ${paced.non2xx} non-2xx)`);
   console.log(`  startup to ready (createMock): ${startups.map((s) => Math.round(s)).join(', ')} ms incl. process start; non-2xx answers in all runs: ${non2xx}`);
   const r2 = (x: number) => Math.round(x * 100) / 100;
+  const redisRows = oursRedis
+    ? ` redis_get_rps=${Math.round(med('ours_redis_get', 'rps'))} redis_post_rps=${Math.round(med('ours_redis_post', 'rps'))} prism_post_rps=${Math.round(med('prism_post', 'rps'))} redis_get_vs_prism=${r2(med('ours_redis_get', 'rps') / prism_rps)} redis_post_vs_prism=${r2(med('ours_redis_post', 'rps') / med('prism_post', 'rps'))}`
+    : '';
   console.log(
-    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${r2(ours_rps / bare_rps)} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}`,
+    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${r2(ours_rps / bare_rps)} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}${redisRows}`,
   );
 }
 

@@ -14,14 +14,14 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContractModel, OpenApiDocument, OperationModel, Router } from '../contract/index.js';
+import type { ContractModel, OpenApiDocument, OperationModel, RouteMatch, Router } from '../contract/index.js';
+import { bodyCodecs, type BodyCodec } from '../otlp/index.js';
 import { decide, rateLimitHeaders, StoreUnavailableError, unavailable, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
 import { authenticate, checkScopes, CREDENTIAL_QUERY, type Directory, type Principal } from './auth.js';
 import { lingerClose, readBody } from './body.js';
 import { applyCors, type CorsOptions } from './cors.js';
 import { bodyDigest, IDEMPOTENCY_TTL_MS, MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { metersOf } from './meters.js';
-import { bodyCodecs } from '../otlp/index.js';
 import { requestIdOf } from './request-id.js';
 import { send, sendProblem, type HeaderMap, type ProblemContext } from './respond.js';
 import type { RequestValidator } from './validate.js';
@@ -95,6 +95,11 @@ export interface LogEntry {
   ms: number;
 }
 
+/** The log entry while the request runs; `headers` is the answer's header map as it is built. */
+type PartialLog = Partial<LogEntry>;
+
+const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
+
 export interface Pipeline {
   /** Answers one request completely; never rejects. */
   handle(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch): Promise<void>;
@@ -108,170 +113,226 @@ function drain(req: IncomingMessage): void {
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) req.resume();
 }
 
-/** The log entry while the request runs; `headers` is the answer's header map as it is built. */
-type PartialLog = Partial<LogEntry>;
-
-const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
-
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
 
+  /** One request's state between steps; `out` collects every header of the answer (written once, see `send`). */
+  interface Flow {
+    req: IncomingMessage;
+    res: ServerResponse;
+    out: HeaderMap;
+    ctx: ProblemContext;
+    url: URL;
+    log: PartialLog;
+  }
+  /** The body as read: JSON (or a binary body's JSON form, with the codec that encodes its answer). */
+  interface ReadBody {
+    body: unknown;
+    raw: Buffer | undefined;
+    mediaType: string | null;
+    decoded: boolean;
+    codec?: BodyCodec;
+  }
+  /** A step either hands on its result or has answered the request (`ANSWERED`). */
+  const ANSWERED = Symbol('answered');
+  type Step<T> = T | typeof ANSWERED;
+
   async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: PartialLog): Promise<void> {
-    const { model, clock } = opts;
-    // 1. Request id.
+    const flow = begin(req, res, log); // 1–2
+    if (flow === ANSWERED) return;
+    const match = route(flow); // 3
+    if (match === ANSWERED) return;
+    const op = match.operation;
+    const read = await body(flow, op); // 4
+    if (read === ANSWERED) return;
+    const principal = await authenticateStep(flow, op); // 5–6
+    if (principal === ANSWERED) return;
+    const meters = metersOf(op, read.body);
+    const decision = await policy(flow, op, principal, meters); // 7
+    if (decision === ANSWERED) return;
+    if ((await tenantState(flow, op, principal)) === ANSWERED) return; // 8
+    const query = validate(flow, op, match.params, read); // 9
+    if (query === ANSWERED) return;
+    const idem = await replay(flow, op, principal, read.raw); // 10
+    if (idem === ANSWERED) return;
+    // 11. Dispatch.
+    const answer = await dispatch({ operation: op, method: op.method, url: flow.url, params: match.params, query, headers: req.headers, body: read.body, raw: read.raw, mediaType: read.mediaType, decoded: read.decoded, principal, requestId: flow.ctx.requestId, meters, decision });
+    await finish(flow, op, principal, meters, idem, answer, read); // 12
+  }
+
+  /** 1. Request id, 2. CORS (a preflight is answered here). */
+  function begin(req: IncomingMessage, res: ServerResponse, log: PartialLog): Step<Flow> {
     const requestId = requestIdOf(req.headers['x-request-id']);
     log.requestId = requestId;
-    // Every header of the answer is collected here and written once (see `send`).
     const out: HeaderMap = { 'X-Request-Id': requestId };
-    // 2. CORS.
-    if (applyCors(req, res, out as Record<string, string>, opts.cors)) return;
+    if (applyCors(req, res, out as Record<string, string>, opts.cors)) return ANSWERED;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const ctx: ProblemContext = { model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) };
     log.headers = out;
-    // 3. Route.
-    const match = opts.router.match(req.method ?? 'GET', url.pathname);
-    if (!match.operation) {
-      const allowed = match.allowed;
-      drain(req);
-      return sendProblem(res, ctx, 'not_found', {
-        detail: allowed.length ? `${req.method} is not defined for ${url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${url.pathname}.`,
-      }, allowed.length ? { Allow: allowed.join(', ') } : {});
-    }
-    const op = match.operation;
-    // 4. Body: size before reading, media type, JSON, item count.
-    let body: unknown;
-    let raw: Buffer | undefined;
-    let mediaType: string | null = null;
-    let decoded = false;
-    const codecs = bodyCodecs[op.operationId];
+    return { req, res, out, url, log, ctx: { model: opts.model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) } };
+  }
+
+  /** 3. Route: 404, with `Allow` when the path exists for other methods. */
+  function route(f: Flow): Step<RouteMatch> {
+    const match = opts.router.match(f.req.method ?? 'GET', f.url.pathname);
+    if (match.operation) return match as RouteMatch;
+    const allowed = match.allowed;
+    drain(f.req);
+    sendProblem(f.res, f.ctx, 'not_found', {
+      detail: allowed.length ? `${f.req.method} is not defined for ${f.url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.url.pathname}.`,
+    }, allowed.length ? { Allow: allowed.join(', ') } : {});
+    return ANSWERED;
+  }
+
+  /**
+   * 4. Body: size before reading (413), content coding (415; gzip inflated under the limit), media
+   * type (415), JSON or a binary codec (400), item count (400); no credentials in the query.
+   */
+  async function body(f: Flow, op: OperationModel): Promise<Step<ReadBody>> {
+    let read: ReadBody = { body: undefined, raw: undefined, mediaType: null, decoded: false };
     if (op.requestContentTypes.length > 0) {
-      const read = await readBody(req, { limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY, accepted: op.requestContentTypes, encodings: op.contentEncodings, codecs, where: `${op.method} ${op.path}` });
-      if (!read.ok) {
-        const f = read.fault;
-        if (f.code === 'payload_too_large') {
-          out.Connection = 'close';
-          lingerClose(req, res, f.limit);
-          const what = f.decompressed ? 'The body decompresses to more than' : 'The body exceeds';
-          return sendProblem(res, ctx, f.code, { detail: `${what} ${f.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: f.limit });
-        }
-        return sendProblem(res, ctx, f.code, { detail: f.detail });
+      const codecs = bodyCodecs[op.operationId];
+      const got = await readBody(f.req, { limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY, accepted: op.requestContentTypes, encodings: op.contentEncodings, codecs, where: `${op.method} ${op.path}` });
+      if (!got.ok) {
+        const fault = got.fault;
+        if (fault.code === 'payload_too_large') {
+          f.out.Connection = 'close';
+          lingerClose(f.req, f.res, fault.limit);
+          const what = fault.decompressed ? 'The body decompresses to more than' : 'The body exceeds';
+          sendProblem(f.res, f.ctx, fault.code, { detail: `${what} ${fault.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: fault.limit });
+        } else sendProblem(f.res, f.ctx, fault.code, { detail: fault.detail });
+        return ANSWERED;
       }
-      ({ raw, json: body, mediaType, decoded } = read);
-      if (op.maxItems && body && typeof body === 'object') {
-        const items = (body as Record<string, unknown>)[op.maxItems.field];
-        if (Array.isArray(items) && items.length > op.maxItems.max) {
-          return sendProblem(res, ctx, 'batch_too_large', {
-            detail: `The batch holds ${items.length} items in \`${op.maxItems.field}\`; at most ${op.maxItems.max} are accepted per request.`,
-            limit: op.maxItems.max,
-          });
-        }
+      read = { body: got.json, raw: got.raw, mediaType: got.mediaType, decoded: got.decoded, codec: got.decoded && got.mediaType ? codecs?.[got.mediaType] : undefined };
+      const items = op.maxItems && read.body && typeof read.body === 'object' ? (read.body as Record<string, unknown>)[op.maxItems.field] : undefined;
+      if (op.maxItems && Array.isArray(items) && items.length > op.maxItems.max) {
+        sendProblem(f.res, f.ctx, 'batch_too_large', {
+          detail: `The batch holds ${items.length} items in \`${op.maxItems.field}\`; at most ${op.maxItems.max} are accepted per request.`,
+          limit: op.maxItems.max,
+        });
+        return ANSWERED;
       }
     } else {
-      drain(req);
+      drain(f.req);
     }
-    for (const name of url.searchParams.keys()) {
+    for (const name of f.url.searchParams.keys()) {
       if (CREDENTIAL_QUERY.test(name)) {
-        return sendProblem(res, ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
+        sendProblem(f.res, f.ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
+        return ANSWERED;
       }
     }
-    // 5–6. Auth and scopes (public operations skip both).
-    let principal: Principal | null = null;
-    if (op.security.length > 0) {
-      const auth = await authenticate(req.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => clock.now() });
-      if (!auth.ok) return sendProblem(res, ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
-      principal = auth.principal;
-      log.keyId = principal.keyId;
-      log.tenantId = principal.tenantId;
-      const refused = checkScopes(principal, op.security);
-      if (refused) return sendProblem(res, ctx, refused.code, { detail: refused.detail });
+    return read;
+  }
+
+  /** 5. Auth (401), 6. scopes (403); public operations skip both. */
+  async function authenticateStep(f: Flow, op: OperationModel): Promise<Step<Principal | null>> {
+    if (op.security.length === 0) return null;
+    const auth = await authenticate(f.req.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() });
+    if (!auth.ok) {
+      sendProblem(f.res, f.ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
+      return ANSWERED;
     }
-    // 7. Policy.
-    const meters = metersOf(op, body);
-    let decision: Decision | null = null;
-    let rlHeaders: Record<string, string> = {};
-    if (principal && (op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) {
-      const tenantId = principal.tenantId;
-      decision = await decide(
-        {
-          operation: op,
-          plan: await opts.directory.planOf(tenantId),
-          tenantId,
-          apiKeyId: principal.keyId,
-          ip: req.socket.remoteAddress ?? null,
-          meters,
-          capUsed: op.cap ? await opts.directory.capUsed(tenantId, op.cap) : null,
-        },
-        model,
-        opts.store,
-        clock,
-        { failMode: opts.failMode },
-      );
-      rlHeaders = op.policies.length > 0 ? rateLimitHeaders(decision, clock.now()) : {};
-      Object.assign(out, rlHeaders);
-      const tightest = decision.perPolicy.reduce<number | null>((min, s) => (min === null || s.remaining < min ? s.remaining : min), null);
-      log.remaining = tightest;
-      if (decision.degraded && decision.allowed) out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
-      if (!decision.allowed) {
-        const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
-        return sendProblem(res, ctx, decision.code ?? 'internal_error', { ...(decision.problem ?? {}) }, extra);
-      }
+    f.log.keyId = auth.principal.keyId;
+    f.log.tenantId = auth.principal.tenantId;
+    const refused = checkScopes(auth.principal, op.security);
+    if (!refused) return auth.principal;
+    sendProblem(f.res, f.ctx, refused.code, { detail: refused.detail });
+    return ANSWERED;
+  }
+
+  /** 7. Policy: plan gate, caps (402), rate limits (429), quotas (402), store down (503); rate-limit headers from here on. */
+  async function policy(f: Flow, op: OperationModel, principal: Principal | null, meters: Record<string, number>): Promise<Step<Decision | null>> {
+    if (!principal || !(op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) return null;
+    const tenantId = principal.tenantId;
+    const { clock } = opts;
+    const decision = await decide(
+      {
+        operation: op,
+        plan: await opts.directory.planOf(tenantId),
+        tenantId,
+        apiKeyId: principal.keyId,
+        ip: f.req.socket.remoteAddress ?? null,
+        meters,
+        capUsed: op.cap ? await opts.directory.capUsed(tenantId, op.cap) : null,
+      },
+      opts.model,
+      opts.store,
+      clock,
+      { failMode: opts.failMode },
+    );
+    if (op.policies.length > 0) Object.assign(f.out, rateLimitHeaders(decision, clock.now()));
+    f.log.remaining = decision.perPolicy.reduce<number | null>((min, s) => (min === null || s.remaining < min ? s.remaining : min), null);
+    if (decision.degraded && decision.allowed) f.out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
+    if (decision.allowed) return decision;
+    const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
+    sendProblem(f.res, f.ctx, decision.code ?? 'internal_error', { ...(decision.problem ?? {}) }, extra);
+    return ANSWERED;
+  }
+
+  /** 8. Tenant state: an archived project refuses the operations that document it (403). */
+  async function tenantState(f: Flow, op: OperationModel, principal: Principal | null): Promise<Step<null>> {
+    if (!principal?.projectId || !op.errorCodes.includes('project_archived')) return null;
+    if ((await opts.directory.projectStatus(principal.tenantId, principal.projectId)) !== 'archived') return null;
+    sendProblem(f.res, f.ctx, 'project_archived', { detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`, project_id: principal.projectId });
+    return ANSWERED;
+  }
+
+  /** 9. Parameters (400) and body (422) validation; resolves the typed query. */
+  function validate(f: Flow, op: OperationModel, path: Record<string, string>, read: ReadBody): Step<Record<string, unknown>> {
+    const params = opts.validator.params(op, { path, query: f.url.searchParams, headers: f.req.headers });
+    if (!params.ok) {
+      sendProblem(f.res, f.ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
+      return ANSWERED;
     }
-    // 8. Tenant state: an archived project refuses the operations that document it.
-    if (principal?.projectId && op.errorCodes.includes('project_archived') && (await opts.directory.projectStatus(principal.tenantId, principal.projectId)) === 'archived') {
-      return sendProblem(res, ctx, 'project_archived', {
-        detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`,
-        project_id: principal.projectId,
-      });
-    }
-    // 9. Validation.
-    const params = opts.validator.params(op, { path: match.params, query: url.searchParams, headers: req.headers });
-    if (!params.ok) return sendProblem(res, ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
     // A decoded binary body is checked as its JSON form is: the same limits in either encoding.
-    const checked = opts.validator.body(op, decoded ? 'application/json' : mediaType, body);
-    if (!checked.ok) {
-      return sendProblem(res, ctx, checked.code, { detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`, errors: checked.errors });
-    }
-    // 10. Idempotency.
-    const idemKey = op.method === 'POST' && principal ? req.headers['idempotency-key'] : undefined;
-    const storeKey = typeof idemKey === 'string' ? `${op.operationId}:${idemKey}` : null;
-    const digest = storeKey ? bodyDigest(raw) : '';
-    if (storeKey) {
-      const kept = await idempotency.get(principal!.tenantId, storeKey, clock.now());
-      const prior = kept && kept.expiresAt > clock.now() ? kept : undefined;
-      if (prior && prior.bodyDigest !== digest) {
-        return sendProblem(res, ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
-      }
-      if (prior) return send(res, prior.status, prior.body, { ...out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
-    }
-    // 11. Dispatch.
-    const answer = await dispatch({ operation: op, method: op.method, url, params: match.params, query: params.query, headers: req.headers, body, raw, mediaType, decoded, principal, requestId, meters, decision });
-    if ('problem' in answer) return sendProblem(res, ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
-    // 12. Usage and the answer.
+    const checked = opts.validator.body(op, read.decoded ? 'application/json' : read.mediaType, read.body);
+    if (checked.ok) return params.query;
+    sendProblem(f.res, f.ctx, checked.code, { detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`, errors: checked.errors });
+    return ANSWERED;
+  }
+
+  /** 10. Idempotency: a kept answer is replayed; the same key with another body is 409. */
+  async function replay(f: Flow, op: OperationModel, principal: Principal | null, raw: Buffer | undefined): Promise<Step<{ key: string; digest: string; tenantId: string } | null>> {
+    const idemKey = op.method === 'POST' && principal ? f.req.headers['idempotency-key'] : undefined;
+    if (typeof idemKey !== 'string') return null;
+    const key = `${op.operationId}:${idemKey}`;
+    const digest = bodyDigest(raw);
+    const now = opts.clock.now();
+    const kept = await idempotency.get(principal!.tenantId, key, now);
+    const prior = kept && kept.expiresAt > now ? kept : undefined;
+    if (!prior) return { key, digest, tenantId: principal!.tenantId };
+    if (prior.bodyDigest !== digest) sendProblem(f.res, f.ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
+    else send(f.res, prior.status, prior.body, { ...f.out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
+    return ANSWERED;
+  }
+
+  /** 12. Usage recorded for a 2xx, a binary request's 2xx encoded back, the answer kept for its Idempotency-Key, then written. */
+  async function finish(f: Flow, op: OperationModel, principal: Principal | null, meters: Record<string, number>, idem: { key: string; digest: string; tenantId: string } | null, answer: Answer, read: ReadBody): Promise<void> {
+    if ('problem' in answer) return sendProblem(f.res, f.ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
+    const { clock } = opts;
     if (principal && answer.status < 300 && op.quotas.length > 0) {
       const usage = answer.usage ?? meters;
       if (Object.values(usage).some((n) => n > 0)) await opts.store.recordUsage(principal.tenantId, usage, clock.now()).catch(() => undefined);
     }
     let contentType = answer.contentType ?? 'application/json';
     let answerBody = answer.body;
-    const codec = decoded && mediaType ? codecs?.[mediaType] : undefined;
-    if (codec && answer.status < 300 && contentType === 'application/json') {
-      answerBody = codec.encode(answer.body);
-      contentType = mediaType!;
+    if (read.codec && answer.status < 300 && contentType === 'application/json') {
+      answerBody = read.codec.encode(answer.body); // OTLP: protobuf in, protobuf out
+      contentType = read.mediaType!;
     }
-    const headers: HeaderMap = answer.headers ? Object.assign(out, answer.headers) : out;
-    if (storeKey) {
+    const headers: HeaderMap = answer.headers ? Object.assign(f.out, answer.headers) : f.out;
+    if (idem) {
       headers['Idempotent-Replayed'] = 'false';
       // Only successes are kept, as for `{problem}` answers and earlier refusals (which never get
       // here): a replayed problem would carry the first request's request_id, and its cause may be gone.
       if (answer.status < 400) {
         const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
         // Not kept (store fault): the answer still goes out; a retry then runs again instead of replaying.
-        await Promise.resolve(idempotency.set(principal!.tenantId, storeKey, { bodyDigest: digest, status: answer.status, body: answerBody, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS })).catch(() => undefined);
+        await Promise.resolve(idempotency.set(idem.tenantId, idem.key, { bodyDigest: idem.digest, status: answer.status, body: answerBody, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS })).catch(() => undefined);
       }
     }
-    send(res, answer.status, answerBody, headers, contentType);
+    send(f.res, answer.status, answerBody, headers, contentType);
   }
 
   return {

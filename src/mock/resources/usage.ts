@@ -7,12 +7,16 @@ import { CAP_NAMES } from '../store/index.js';
 import { iso, page, type Resource, type Schemas } from './context.js';
 
 const getUsage: Resource = async (_req, tenantId, ctx) => {
-  const planId = await ctx.state.plan(tenantId);
-  const plan = ctx.model.plans.find((p) => p.id === planId) ?? ctx.model.plans[0]!;
   const meters = Object.keys(ctx.model.meters);
-  const used = await ctx.policy.getUsage(tenantId, meters, ctx.now()).catch((err: unknown) => {
-    throw new StoreUnavailableError('Usage', err);
-  });
+  // Plan, meters and cap counts in one round trip (the reads are independent).
+  const [planId, used, ...counts] = await Promise.all([
+    ctx.state.plan(tenantId),
+    ctx.policy.getUsage(tenantId, meters, ctx.now()).catch((err: unknown) => {
+      throw new StoreUnavailableError('Usage', err);
+    }),
+    ...CAP_NAMES.map((c) => ctx.state.capCount(tenantId, c)),
+  ]);
+  const plan = ctx.model.plans.find((p) => p.id === planId) ?? ctx.model.plans[0]!;
   const d = new Date(ctx.now());
   const meterView = Object.fromEntries(
     meters.map((m) => {
@@ -21,8 +25,7 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
       return [m, { used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) }];
     }),
   );
-  const counts = await Promise.all(CAP_NAMES.map((c) => ctx.state.capCount(tenantId, c)));
-  const caps = Object.fromEntries(CAP_NAMES.map((c, i) => [c, { count: counts[i]!, limit: plan.caps[c] ?? null }]));
+  const caps = Object.fromEntries(CAP_NAMES.map((c, i) => [c, { count: counts[i] as number, limit: plan.caps[c] ?? null }]));
   const body = { tenant_id: tenantId, plan: plan.id, period_start: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)), resets_at: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)), meters: meterView, caps };
   return { status: 200, body: body as Schemas['Usage'] };
 };
