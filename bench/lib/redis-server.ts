@@ -45,8 +45,13 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** Keep data across stop()/start() (AOF, fsync on every write), as a production Redis would. Default false. */
+  persist?: boolean;
+}
+
 /** Starts a redis-server; throws if the binary is missing or it does not come up in 10 s. */
-export async function startRedisServer(binary = findRedisServer()): Promise<RedisServer> {
+export async function startRedisServer(binary = findRedisServer(), options: RedisServerOptions = {}): Promise<RedisServer> {
   if (!binary) throw new Error('redis-server not found on PATH; install it (Debian: apt-get install -y redis-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'traceloom-redis-'));
@@ -54,7 +59,8 @@ export async function startRedisServer(binary = findRedisServer()): Promise<Redi
 
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice'];
+      const aof = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', dir, '--loglevel', 'notice'];
       const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let log = '';

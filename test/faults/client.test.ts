@@ -7,7 +7,8 @@
  * `service_unavailable` with `Retry-After` as well as chaos, and redis-server comes back later.
  * Chaos cuts a request before the mock stores anything; the duplicate risk is the other cut,
  * after the batch was stored, so the client's fetch here also loses some successful answers.
- * The proof is the mock's own state: exactly the ids sent, each stored once.
+ * The proof is the mock's own state: exactly the ids sent, each stored once. The mock's state
+ * lives in that Redis, so it runs with persistence (AOF) like a production one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
@@ -43,7 +44,9 @@ describe('client ingest through a redis-server outage (fail-closed 503s) with 30
   let redis: RedisServer;
   let mock: MockServer;
   beforeAll(async () => {
-    redis = await startRedisServer();
+    // With the state in Redis (issue 12), what was stored before the kill must still be there after
+    // the restart: the server persists (AOF, fsync always), as a production Redis would.
+    redis = await startRedisServer(undefined, { persist: true });
     mock = await createMock({
       port: 0,
       log: false,

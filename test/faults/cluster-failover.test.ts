@@ -15,8 +15,12 @@ import { requireBinary } from '../support/requires.js';
 
 const KEY = 'tl_test_enterprise_00000000000000000001';
 const TENANT_KEY = 'tls:{t:ten_enterpriseco}:meta';
-/** From the kill to steady enforcement on every instance: node timeout (1 s) + election + slot refresh (1 s), with room for a loaded machine. */
-const FAILOVER_BOUND_MS = 15_000;
+/**
+ * From the kill to steady enforcement on every instance: node timeout (1 s) + election + slot
+ * refresh (1 s) — about 3 s on a quiet machine — bounded at 30 s, which holds on a loaded one too
+ * (there the Redis processes themselves wait for CPU).
+ */
+const FAILOVER_BOUND_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 5000;
 const WORKERS = 8;
 
@@ -62,6 +66,15 @@ async function send(mocks: MockServer[], instance: number, op: Seen['op']): Prom
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (bounded) until `condition` holds; the message says what never happened. */
+async function until(condition: () => boolean, limitMs: number, what: string): Promise<void> {
+  const t0 = performance.now();
+  while (!condition()) {
+    if (performance.now() - t0 > limitMs) throw new Error(`${what} within ${limitMs} ms`);
+    await sleep(20);
+  }
+}
+
 /** Resolves when the instance enforces steadily (three ingests and three counter-only calls in a row), at the latest `boundMs` after `from`. */
 async function steady(mocks: MockServer[], instance: number, from: number, boundMs: number): Promise<number> {
   let streak = 0;
@@ -91,7 +104,7 @@ describe('Redis Cluster failover under load', () => {
     await cluster?.dispose();
   });
 
-  it(`keeps answering per failMode while a master fails over, and enforces again within ${FAILOVER_BOUND_MS / 1000} s`, async () => {
+  it(`keeps answering per failMode while a master fails over, and enforces again within ${FAILOVER_BOUND_MS / 1000} s`, { timeout: 120_000 }, async () => {
     const seen: Seen[] = [];
     let running = true;
     let n = 0;
@@ -103,12 +116,13 @@ describe('Redis Cluster failover under load', () => {
         }
       }),
     );
-    await sleep(500);
+    await until(() => seen.length >= 40, 20_000, 'the load got no 40 answers before the kill');
     const victim = await cluster.masterOf(TENANT_KEY);
     const killedAt = performance.now();
     await victim.kill();
     const recoveredAt = await Promise.all([0, 1].map((i) => steady(mocks, i, killedAt, FAILOVER_BOUND_MS)));
-    await sleep(300);
+    const backAt = Math.max(...recoveredAt);
+    await until(() => seen.filter((s) => s.sentAt > backAt + 100).length >= 10, 20_000, 'the load sent no 10 requests after recovery');
     running = false;
     await load;
 
