@@ -122,7 +122,11 @@ async function pool(n: number, one: (i: number) => Promise<void>): Promise<void>
 }
 
 async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}/v1/ingest`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function codeOf(response: Response): Promise<string | undefined> {
@@ -225,7 +229,8 @@ async function main() {
             const response = await fetch(request);
             tally.attempts++;
             if (response.status === 429) tally.by429++;
-            else if (response.status !== 200 && response.status !== 202 && response.status !== 207) tally.other[response.status] = (tally.other[response.status] ?? 0) + 1;
+            else if (response.status !== 200 && response.status !== 202 && response.status !== 207)
+              tally.other[response.status] = (tally.other[response.status] ?? 0) + 1;
             return response;
           },
         });
@@ -240,7 +245,9 @@ async function main() {
 
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-  console.log(`${TRACES} traces, --policy ${POLICY} (${LIMIT / WINDOW} req/s sustained; best drain of ${TRACES} single-trace requests ${((WINDOW * Math.max(0, TRACES - LIMIT)) / LIMIT).toFixed(1)} s), concurrency ${CONCURRENCY}`);
+  console.log(
+    `${TRACES} traces, --policy ${POLICY} (${LIMIT / WINDOW} req/s sustained; best drain of ${TRACES} single-trace requests ${((WINDOW * Math.max(0, TRACES - LIMIT)) / LIMIT).toFixed(1)} s), concurrency ${CONCURRENCY}`,
+  );
   console.log('  side       seconds  goodput  requests  429 share  stored  lost  dups  other statuses');
   for (const r of rows) {
     console.log(

@@ -78,10 +78,34 @@ const median = (xs: number[]) => {
 async function main() {
   const tsx = ['--import', 'tsx'];
   const [pPrism, pOurs, pBare] = await Promise.all([freePort(), freePort(), freePort()]);
-  const prism = await start([join(repoRoot, 'node_modules/@stoplight/prism-cli/dist/index.js'), 'mock', '--host', '127.0.0.1', '--port', String(pPrism), join(repoRoot, 'generated/openapi.json')], /Prism is listening/, pPrism);
+  const prism = await start(
+    [
+      join(repoRoot, 'node_modules/@stoplight/prism-cli/dist/index.js'),
+      'mock',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(pPrism),
+      join(repoRoot, 'generated/openapi.json'),
+    ],
+    /Prism is listening/,
+    pPrism,
+  );
   // Enforcement on, limits raised so the run measures admitted requests, not 429s.
   const ours = await start(
-    [...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(pOurs), '--no-watch', '--quiet', '--policy', 'default=1000000000/60s', '--policy', 'reads=1000000000/1s'],
+    [
+      ...tsx,
+      join(repoRoot, 'src/cli.ts'),
+      'mock',
+      '--port',
+      String(pOurs),
+      '--no-watch',
+      '--quiet',
+      '--policy',
+      'default=1000000000/60s',
+      '--policy',
+      'reads=1000000000/1s',
+    ],
     /Traceloom mock ready in (\d+) ms/,
     pOurs,
   );
@@ -111,13 +135,28 @@ async function main() {
     redis = await startRedisServer();
     const pRedis = await freePort();
     oursRedis = await start(
-      [...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(pRedis), '--no-watch', '--quiet', '--redis', redis.url, '--policy', 'default=1000000000/60s', '--policy', 'reads=1000000000/1s'],
+      [
+        ...tsx,
+        join(repoRoot, 'src/cli.ts'),
+        'mock',
+        '--port',
+        String(pRedis),
+        '--no-watch',
+        '--quiet',
+        '--redis',
+        redis.url,
+        '--policy',
+        'default=1000000000/60s',
+        '--policy',
+        'reads=1000000000/1s',
+      ],
       readyLine,
       pRedis,
     );
   }
   let traceSeq = 0;
-  const ingestBody = () => JSON.stringify({ trace_id: `tr_${(traceSeq++).toString(16).padStart(16, '0')}`, name: 'bench', start_time: '2026-03-03T12:00:00Z', spans: [] });
+  const ingestBody = () =>
+    JSON.stringify({ trace_id: `tr_${(traceSeq++).toString(16).padStart(16, '0')}`, name: 'bench', start_time: '2026-03-03T12:00:00Z', spans: [] });
   // A fresh trace id for every request, the first of each connection included (else 409s).
   const post = {
     method: 'POST' as const,
@@ -128,7 +167,14 @@ async function main() {
   };
   const postHeaders = { ...auth, 'content-type': 'application/json' };
 
-  const rows: Record<string, Run[]> = { prism: [], prism_prefer: [], ours: [], ours_prism_path: [], bare: [], ...(oursRedis ? { ours_redis_get: [], ours_redis_post: [], prism_post: [] } : {}) };
+  const rows: Record<string, Run[]> = {
+    prism: [],
+    prism_prefer: [],
+    ours: [],
+    ours_prism_path: [],
+    bare: [],
+    ...(oursRedis ? { ours_redis_get: [], ours_redis_post: [], prism_post: [] } : {}),
+  };
   for (let round = 0; round < ROUNDS; round++) {
     if (oursRedis) {
       rows.ours_redis_get!.push(await load(`${oursRedis.url}/v1/usage`, auth));
@@ -146,7 +192,19 @@ async function main() {
   // hundreds of thousands of timestamps per key). One warm-up second, then the measured run.
   const pPaced = await freePort();
   const pacedMock = await start(
-    [...tsx, join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(pPaced), '--no-watch', '--quiet', '--policy', 'default=100000/60s', '--policy', 'reads=100000/1s'],
+    [
+      ...tsx,
+      join(repoRoot, 'src/cli.ts'),
+      'mock',
+      '--port',
+      String(pPaced),
+      '--no-watch',
+      '--quiet',
+      '--policy',
+      'default=100000/60s',
+      '--policy',
+      'reads=100000/1s',
+    ],
     readyLine,
     pPaced,
   );
@@ -165,12 +223,21 @@ async function main() {
   const bare_rps = med('bare', 'rps');
   const ours_prism_path_rps = med('ours_prism_path', 'rps');
   const prism_prefer_rps = med('prism_prefer', 'rps');
-  const non2xx = Object.values(rows).flat().reduce((n, r) => n + r.non2xx, 0);
+  const non2xx = Object.values(rows)
+    .flat()
+    .reduce((n, r) => n + r.non2xx, 0);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   console.log(`rounds: ${ROUNDS} × ${SECONDS} s, ${CONNECTIONS} connections; medians of requests/s (p99 ms)`);
-  for (const [k, runs] of Object.entries(rows)) console.log(`  ${k.padEnd(16)} ${Math.round(med(k, 'rps')).toString().padStart(7)} req/s  p99 ${med(k, 'p99')} ms   runs: ${runs.map((r) => Math.round(r.rps)).join(', ')}`);
-  console.log(`  ours at 1,000 req/s (fresh instance, default=100000/60s): p99 ${paced.p99} ms, median of ${pacedRuns.map((r) => r.p99).join(', ')} (${Math.round(paced.rps)} req/s achieved, ${paced.non2xx} non-2xx)`);
-  console.log(`  startup to ready (createMock): ${startups.map((s) => Math.round(s)).join(', ')} ms incl. process start; non-2xx answers in all runs: ${non2xx}`);
+  for (const [k, runs] of Object.entries(rows))
+    console.log(
+      `  ${k.padEnd(16)} ${Math.round(med(k, 'rps')).toString().padStart(7)} req/s  p99 ${med(k, 'p99')} ms   runs: ${runs.map((r) => Math.round(r.rps)).join(', ')}`,
+    );
+  console.log(
+    `  ours at 1,000 req/s (fresh instance, default=100000/60s): p99 ${paced.p99} ms, median of ${pacedRuns.map((r) => r.p99).join(', ')} (${Math.round(paced.rps)} req/s achieved, ${paced.non2xx} non-2xx)`,
+  );
+  console.log(
+    `  startup to ready (createMock): ${startups.map((s) => Math.round(s)).join(', ')} ms incl. process start; non-2xx answers in all runs: ${non2xx}`,
+  );
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const redisRows = oursRedis
     ? ` redis_get_rps=${Math.round(med('ours_redis_get', 'rps'))} redis_post_rps=${Math.round(med('ours_redis_post', 'rps'))} prism_post_rps=${Math.round(med('prism_post', 'rps'))} redis_get_vs_prism=${r2(med('ours_redis_get', 'rps') / prism_rps)} redis_post_vs_prism=${r2(med('ours_redis_post', 'rps') / med('prism_post', 'rps'))}`

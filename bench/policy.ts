@@ -226,7 +226,11 @@ async function main(): Promise<void> {
     return;
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`bench:policy on ${cpu} (${availableParallelism()} cores), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:policy on ${cpu} (${availableParallelism()} cores), Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`${ROUNDS} rounds + 1 warm-up; memory ${MEMORY_MS} ms, redis ${REDIS_MS} ms per measurement\n`);
   const results = { ...(await memoryChild()), ...(await redisRounds()) };
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;

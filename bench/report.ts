@@ -54,7 +54,12 @@ interface BenchRun {
 /** Runs `npm run --silent <script>` in its own process group, echoing and capturing its output. */
 function runScript(script: string, extraEnv: Record<string, string>): Promise<{ code: number | null; output: string; seconds: number; timedOut: boolean }> {
   const t0 = performance.now();
-  const child = spawn('npm', ['run', '--silent', script], { cwd: repoRoot, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['run', '--silent', script], {
+    cwd: repoRoot,
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   const echo = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -168,9 +173,19 @@ function mockSection(run: BenchRun | undefined): Section {
   const chart = barChart({
     title: 'Mock server throughput (requests/s, higher is better)',
     subtitle: `GET /v1/usage over loopback, median of ${run.settings['BENCH_ROUNDS']} rounds × ${run.settings['BENCH_SECONDS']} s (autocannon, 32 connections)`,
-    bars: rows.map(([label, value, tone]) => ({ label, value, tone, note: Number.isFinite(value) ? `${formatNumber(value)} req/s · ${times(ratio(value, prism))} Prism CLI` : 'not measured' })),
+    bars: rows.map(([label, value, tone]) => ({
+      label,
+      value,
+      tone,
+      note: Number.isFinite(value) ? `${formatNumber(value)} req/s · ${times(ratio(value, prism))} Prism CLI` : 'not measured',
+    })),
   });
-  const ratios = { mock_vs_prism: round(ratio(ours, prism), 2), mock_vs_bare: round(ratio(ours, bare), 2), mock_prism_path_vs_prism_prefer: round(ratio(oursPrism, prismPrefer), 2), prism_vs_bare: round(ratio(prism, bare), 3) };
+  const ratios = {
+    mock_vs_prism: round(ratio(ours, prism), 2),
+    mock_vs_bare: round(ratio(ours, bare), 2),
+    mock_prism_path_vs_prism_prefer: round(ratio(oursPrism, prismPrefer), 2),
+    prism_vs_bare: round(ratio(prism, bare), 3),
+  };
   const markdown = [
     `## ${title}`,
     '',
@@ -218,7 +233,11 @@ function policySection(run: BenchRun | undefined): Section {
       { label: 'RateLimiterRedis (rlf)', value: rlfRedis, tone: 'other', note: note(rlfRedis, rlfRedis) },
     ],
   });
-  const ratios = { memory_vs_rlf: round(ratio(memory, rlfMemory), 2), redis_vs_rlf: round(ratio(redis, rlfRedis), 2), redis3_vs_rlf: round(ratio(redis3, rlfRedis), 2) };
+  const ratios = {
+    memory_vs_rlf: round(ratio(memory, rlfMemory), 2),
+    redis_vs_rlf: round(ratio(redis, rlfRedis), 2),
+    redis3_vs_rlf: round(ratio(redis3, rlfRedis), 2),
+  };
   const markdown = [
     `## ${title}`,
     '',
@@ -260,7 +279,12 @@ function clientSection(run: BenchRun | undefined): Section {
     subtitle: `share of the limit's sustained rate turned into stored traces; ${run.settings['BENCH_TRACES']} traces, same concurrency on every side`,
     format: (v) => `${Math.round(v * 100)}%`,
     max: 1,
-    bars: sides.map((s) => ({ label: s.label, value: goodput(s.key), tone: s.tone, note: Number.isFinite(goodput(s.key)) ? `${pct(goodput(s.key))} · ${n0(lost(s.key))} lost` : 'not measured' })),
+    bars: sides.map((s) => ({
+      label: s.label,
+      value: goodput(s.key),
+      tone: s.tone,
+      note: Number.isFinite(goodput(s.key)) ? `${pct(goodput(s.key))} · ${n0(lost(s.key))} lost` : 'not measured',
+    })),
   });
   const shareChart = barChart({
     title: 'Requests refused with 429 (lower is better)',
@@ -286,7 +310,14 @@ function clientSection(run: BenchRun | undefined): Section {
     '',
     table(
       ['side', 'goodput', 'vs ours', '429 share', 'lost', 'retry policy'],
-      sides.map((s) => [s.label, pct(goodput(s.key)), times(ratio(goodput(s.key), goodput('ours'))), pct(share(s.key)), `${n0(lost(s.key))}${s.key === 'ours' ? ' ¹' : ''}`, s.what]),
+      sides.map((s) => [
+        s.label,
+        pct(goodput(s.key)),
+        times(ratio(goodput(s.key), goodput('ours'))),
+        pct(share(s.key)),
+        `${n0(lost(s.key))}${s.key === 'ours' ? ' ¹' : ''}`,
+        s.what,
+      ]),
       'lrrrrl',
     ),
     '',
@@ -332,10 +363,23 @@ async function main(): Promise<number> {
     const script = `bench:${spec.name}`;
     if (!scripts[script]) {
       console.log(`\n${script}: not in package.json, skipped`);
-      runs.push({ name: spec.name, script, status: 'missing', reason: `does not exist yet (no \`${script}\` script in package.json)`, seconds: 0, settings: spec.env, line: null, values: {} });
+      runs.push({
+        name: spec.name,
+        script,
+        status: 'missing',
+        reason: `does not exist yet (no \`${script}\` script in package.json)`,
+        seconds: 0,
+        settings: spec.env,
+        line: null,
+        values: {},
+      });
       continue;
     }
-    console.log(`\n${script} (${Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+    console.log(
+      `\n${script} (${Object.entries(spec.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})`,
+    );
     const result = FROM_LOGS ? fromLog(spec.name) : await runScript(script, spec.env);
     if (!FROM_LOGS) writeFileSync(join(OUT, `${spec.name}.log`), result.output);
     const summary = parseSummary(result.output, spec.name);
@@ -348,7 +392,16 @@ async function main(): Promise<number> {
           : undefined;
     const before = previous?.benches[spec.name];
     const seconds = before?.seconds ?? result.seconds;
-    runs.push({ name: spec.name, script, status: reason ? 'failed' : 'ok', reason, seconds, settings: before?.settings ?? spec.env, line: summary?.line ?? null, values: summary?.values ?? {} });
+    runs.push({
+      name: spec.name,
+      script,
+      status: reason ? 'failed' : 'ok',
+      reason,
+      seconds,
+      settings: before?.settings ?? spec.env,
+      line: summary?.line ?? null,
+      values: summary?.values ?? {},
+    });
     console.log(`${script}: ${reason ?? 'ok'} in ${seconds.toFixed(0)} s`);
   }
 
@@ -388,7 +441,14 @@ async function main(): Promise<number> {
     '',
     table(
       ['bench', 'status', 'seconds', 'settings'],
-      runs.map((r) => [`\`${r.script}\``, r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason}`, r.status === 'missing' ? '—' : r.seconds.toFixed(0), Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' ')]),
+      runs.map((r) => [
+        `\`${r.script}\``,
+        r.status === 'ok' ? 'ok' : `${r.status}: ${r.reason}`,
+        r.status === 'missing' ? '—' : r.seconds.toFixed(0),
+        Object.entries(r.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      ]),
       'llrl',
     ),
     '',
@@ -406,13 +466,22 @@ async function main(): Promise<number> {
     quick,
     machine: { ...host, load_average_at_end: loadEnd },
     ratios,
-    benches: Object.fromEntries(runs.map((r) => [r.name, { status: r.status, reason: r.reason ?? null, seconds: Math.round(r.seconds), settings: r.settings, line: r.line, values: r.values }])),
+    benches: Object.fromEntries(
+      runs.map((r) => [
+        r.name,
+        { status: r.status, reason: r.reason ?? null, seconds: Math.round(r.seconds), settings: r.settings, line: r.line, values: r.values },
+      ]),
+    ),
   };
   writeFileSync(join(OUT, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
   console.log(`\nwrote ${join(OUT, 'report.md')} and summary.json in ${Math.round(totalSeconds)} s`);
   for (const r of runs) console.log(r.line ?? `bench:${r.name} ${r.status}: ${r.reason}`);
-  console.log(`ratios: ${Object.entries(ratios).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(' ')}`);
+  console.log(
+    `ratios: ${Object.entries(ratios)
+      .map(([k, v]) => `${k}=${v ?? 'n/a'}`)
+      .join(' ')}`,
+  );
   return runs.some((r) => r.status === 'failed') ? 1 : 0;
 }
 

@@ -10,7 +10,17 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ContractError, bundleContract, defaultRoot, diffContracts, formatChanges, readModel, repoRoot, writeBundle, type OpenApiDocument } from './contract/index.js';
+import {
+  ContractError,
+  bundleContract,
+  defaultRoot,
+  diffContracts,
+  formatChanges,
+  readModel,
+  repoRoot,
+  writeBundle,
+  type OpenApiDocument,
+} from './contract/index.js';
 import type { MockOptions, MockServer } from './mock/index.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -87,7 +97,12 @@ const commands: Record<string, Command> = {
     run: async (values) => {
       const root = str(values.root) === undefined ? undefined : contractRoot(str(values.root));
       const out = str(values.out) ?? (installed ? docsCache() : undefined);
-      const args = [...(root ? ['--root', root] : []), ...(out ? ['--out', resolve(out)] : []), ...(values['base-path'] ? ['--base-path', String(values['base-path'])] : []), ...(values['if-stale'] ? ['--if-stale'] : [])];
+      const args = [
+        ...(root ? ['--root', root] : []),
+        ...(out ? ['--out', resolve(out)] : []),
+        ...(values['base-path'] ? ['--base-path', String(values['base-path'])] : []),
+        ...(values['if-stale'] ? ['--if-stale'] : []),
+      ];
       const { runDocs } = await import('./docs/cli.js');
       return runDocs(args);
     },
@@ -132,23 +147,40 @@ const commands: Record<string, Command> = {
   serve: {
     usage: 'serve [--port 4020] [--host 127.0.0.1] [--handlers FILE] [--root FILE|DIR] [--mocks DIR] [--redis URL | --redis-cluster HOST:PORT,…]',
     summary: 'serve the server stubs: handlers from FILE (export `handlers`), keys from the fixtures; operations without a handler answer 501',
-    options: { port: { type: 'string' }, handlers: { type: 'string' }, redis: { type: 'string' }, 'redis-cluster': { type: 'string' }, host: { type: 'string' }, root: { type: 'string' }, mocks: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      handlers: { type: 'string' },
+      redis: { type: 'string' },
+      'redis-cluster': { type: 'string' },
+      host: { type: 'string' },
+      root: { type: 'string' },
+      mocks: { type: 'string' },
+    },
     run: async (values) => {
       const { createServer } = await import('./server/index.js');
       const { loadFixtures } = await import('./mock/fixtures.js');
       const { RedisStore, parseClusterNodes } = await import('./policy/redis.js');
       const clusterNodes = str(values['redis-cluster']) ?? process.env.REDIS_CLUSTER_NODES;
       const root = str(values.root);
-      const document = root === undefined ? (JSON.parse(readFileSync(join(repoRoot, 'generated', 'openapi.json'), 'utf8')) as OpenApiDocument) : (await bundleContract(contractRoot(root))).document;
+      const document =
+        root === undefined
+          ? (JSON.parse(readFileSync(join(repoRoot, 'generated', 'openapi.json'), 'utf8')) as OpenApiDocument)
+          : (await bundleContract(contractRoot(root))).document;
       const model = readModel(document);
       const fixtures = await loadFixtures(model, str(values.mocks) === undefined ? undefined : resolve(str(values.mocks)!));
       const handlersFile = str(values.handlers);
       const handlers = handlersFile ? await importHandlers(handlersFile) : {};
       const app = createServer({
         handlers: (handlers.handlers ?? handlers.default ?? {}) as never,
-        keys: fixtures.tenants.flatMap((t) => t.keys.map((k) => ({ key: k.key, id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked }))),
+        keys: fixtures.tenants.flatMap((t) =>
+          t.keys.map((k) => ({ key: k.key, id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked })),
+        ),
         tenants: fixtures.tenants.map((t) => ({ id: t.id, plan: t.plan, projects: t.projects })),
-        store: clusterNodes ? new RedisStore({ cluster: parseClusterNodes(clusterNodes) }) : values.redis ? new RedisStore({ url: String(values.redis) }) : undefined,
+        store: clusterNodes
+          ? new RedisStore({ cluster: parseClusterNodes(clusterNodes) })
+          : values.redis
+            ? new RedisStore({ url: String(values.redis) })
+            : undefined,
         document,
         model,
       });
@@ -170,7 +202,8 @@ const commands: Record<string, Command> = {
   },
   diff: {
     usage: 'diff [BASE] [HEAD]',
-    summary: 'breaking changes between two contracts — a git ref (default HEAD), a root .yaml or a bundled .json; HEAD defaults to the contract as it is now; exits 1 on breaking changes',
+    summary:
+      'breaking changes between two contracts — a git ref (default HEAD), a root .yaml or a bundled .json; HEAD defaults to the contract as it is now; exits 1 on breaking changes',
     options: {},
     positionals: true,
     run: async (_values, positionals) => {
@@ -193,7 +226,9 @@ async function importHandlers(file: string): Promise<{ handlers?: object; defaul
     return (await import(pathToFileURL(path).href)) as { handlers?: object; default?: object };
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
-      throw new UsageError(`--handlers ${file}: this Node cannot load TypeScript; compile it to .js, or run through a loader: \`node --import tsx node_modules/traceloom/bin/traceloom.mjs serve --handlers ${file}\``);
+      throw new UsageError(
+        `--handlers ${file}: this Node cannot load TypeScript; compile it to .js, or run through a loader: \`node --import tsx node_modules/traceloom/bin/traceloom.mjs serve --handlers ${file}\``,
+      );
     }
     throw err;
   }
@@ -227,10 +262,13 @@ async function lint(root: string): Promise<number> {
     const dev = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies ?? {};
     const names = ['@redocly/cli', '@stoplight/spectral-cli', '@stoplight/spectral-owasp-ruleset', '@stoplight/spectral-functions'];
     const install = names.map((n) => `${n}@${dev[n] ?? 'latest'}`).join(' ');
-    console.error(`traceloom lint: the lint gates need ${names.join(', ')}, which are not installed (they are development tools, so the package does not install them for every user).\nInstall them in this project, then run it again:\n  npm i -D ${install}`);
+    console.error(
+      `traceloom lint: the lint gates need ${names.join(', ')}, which are not installed (they are development tools, so the package does not install them for every user).\nInstall them in this project, then run it again:\n  npm i -D ${install}`,
+    );
     return 1;
   }
-  const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off' } }).status ?? 1;
+  const run = (bin: string, args: string[]) =>
+    spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off' } }).status ?? 1;
   const a = run(redocly, ['lint', root, '--config', join(repoRoot, 'redocly.yaml'), '--format=stylish', '--max-problems=200']);
   const b = run(spectral, ['lint', root, '--ruleset', join(repoRoot, '.spectral.yaml'), '--fail-severity=hint', '--display-only-failures']);
   return a === 0 && b === 0 ? 0 : 1;
@@ -283,7 +321,8 @@ export function mockOptions(args: string[]): MockOptions {
   const { values } = parseArgs({ args, options: MOCK_FLAGS, strict: true });
   const port = values.port === undefined ? 4010 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected a port number`);
-  if (values.limits !== undefined && values.limits !== 'dev' && values.limits !== 'contract') throw new UsageError(`--limits ${values.limits}: expected dev or contract`);
+  if (values.limits !== undefined && values.limits !== 'dev' && values.limits !== 'contract')
+    throw new UsageError(`--limits ${values.limits}: expected dev or contract`);
   let latencyMs: [number, number] | undefined;
   if (values.latency !== undefined) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(values.latency);
@@ -293,7 +332,8 @@ export function mockOptions(args: string[]): MockOptions {
   const chaos = values.chaos === undefined ? undefined : Number(values.chaos);
   if (chaos !== undefined && !(chaos >= 0 && chaos <= 1)) throw new UsageError(`--chaos ${values.chaos}: expected a share from 0 to 1, e.g. 0.05`);
   const root = contractRoot(values.root);
-  if (values.mocks !== undefined && !existsSync(resolve(values.mocks))) throw new UsageError(`--mocks ${values.mocks}: no such folder; give the folder holding tenants.yaml and limits.dev.yaml`);
+  if (values.mocks !== undefined && !existsSync(resolve(values.mocks)))
+    throw new UsageError(`--mocks ${values.mocks}: no such folder; give the folder holding tenants.yaml and limits.dev.yaml`);
   return {
     port,
     host: values.host,

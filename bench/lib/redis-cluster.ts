@@ -16,7 +16,9 @@ const run = promisify(execFile);
 export function findRedisCli(): string | null {
   const server = findRedisServer();
   const sibling = server ? join(server, '..', 'redis-cli') : null;
-  const found = spawnSync('sh', ['-c', sibling ? `test -x ${sibling} && echo ${sibling} || command -v redis-cli` : 'command -v redis-cli'], { encoding: 'utf8' });
+  const found = spawnSync('sh', ['-c', sibling ? `test -x ${sibling} && echo ${sibling} || command -v redis-cli` : 'command -v redis-cli'], {
+    encoding: 'utf8',
+  });
   return found.stdout.trim() || null;
 }
 
@@ -44,7 +46,26 @@ export interface RedisCluster {
 
 function startNode(binary: string, port: number, dir: string): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    join(dir, 'nodes.conf'),
+    '--cluster-node-timeout',
+    '1000',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--loglevel',
+    'notice',
+  ];
   return new Promise((resolve, reject) => {
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -87,13 +108,16 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
   };
   process.once('exit', killAll);
   try {
-    for (const [port, proc] of (await Promise.all(ports.map(async (port) => [port, await startNode(binary, port, join(dir, String(port)))] as const)))) procs.set(port, proc);
+    for (const [port, proc] of await Promise.all(ports.map(async (port) => [port, await startNode(binary, port, join(dir, String(port)))] as const)))
+      procs.set(port, proc);
   } catch (err) {
     killAll();
     throw err;
   }
   const cli = async (port: number, ...args: string[]) => (await run(cliPath, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
-  await run(cliPath, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
+  await run(cliPath, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], {
+    timeout: 30_000,
+  });
 
   const nodes: ClusterNode[] = ports.map((port) => ({
     port,

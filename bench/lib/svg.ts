@@ -101,7 +101,9 @@ export function barChart(chart: BarChart): string {
   for (let k = 0; k <= 4; k++) {
     const gx = x0 + (plotWidth * k) / 4;
     grid.push(`<line x1="${px(gx)}" y1="${plotTop}" x2="${px(gx)}" y2="${px(plotBottom)}" stroke="${COLOURS.grid}" stroke-width="1"/>`);
-    grid.push(`<text x="${px(gx)}" y="${px(plotBottom + 14)}" font-size="10" text-anchor="middle" fill="${COLOURS.muted}">${escapeXml(format((max * k) / 4))}</text>`);
+    grid.push(
+      `<text x="${px(gx)}" y="${px(plotBottom + 14)}" font-size="10" text-anchor="middle" fill="${COLOURS.muted}">${escapeXml(format((max * k) / 4))}</text>`,
+    );
   }
   const height = Math.ceil(plotBottom + 26);
   return [

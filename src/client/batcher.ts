@@ -310,7 +310,14 @@ export class Batcher {
     }
     if (spent.length) {
       for (const e of spent) e.attempts = 0;
-      this.#requeue(spent, new TraceloomError({ status: 202, code, message: `${spent.length} trace(s) still rejected with \`${code}\` after ${this.#maxRetries} retries; they stay queued` }));
+      this.#requeue(
+        spent,
+        new TraceloomError({
+          status: 202,
+          code,
+          message: `${spent.length} trace(s) still rejected with \`${code}\` after ${this.#maxRetries} retries; they stay queued`,
+        }),
+      );
     }
   }
 

@@ -228,7 +228,8 @@ export class PacingGate {
    */
   #check(s: PolicyState, ticket: Ticket, remaining: number, status: number, now: number): void {
     if (s.quota === null || s.windowMs === null) return;
-    const foreign = (status === 429 && remaining === 0) || (ticket.at > now - s.windowMs && remaining < s.quota - s.own.countAfter(ticket.at - s.windowMs) - s.inflight);
+    const foreign =
+      (status === 429 && remaining === 0) || (ticket.at > now - s.windowMs && remaining < s.quota - s.own.countAfter(ticket.at - s.windowMs) - s.inflight);
     if (foreign) s.mirrorFrom = now + s.windowMs;
   }
 

@@ -61,7 +61,9 @@ function splitItem(member: string): { policy: string; params: Map<string, string
 }
 
 function splitList(value: string): string[] {
-  return splitOutsideQuotes(value, ',').map((s) => s.trim()).filter(Boolean);
+  return splitOutsideQuotes(value, ',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function splitOutsideQuotes(value: string, separator: string): string[] {

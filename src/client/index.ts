@@ -49,15 +49,12 @@ export function createClient(options: ClientOptions): TraceloomClient {
   if (ctx.apiKey) headers.Authorization = `Bearer ${ctx.apiKey}`;
   const client = createFetchClient<paths>({ baseUrl: ctx.baseUrl, fetch: createTransport(ctx), headers });
   const { ingest: ingestOps, ...resources } = createSdk(client);
-  const batcher = new Batcher(
-    (body, text) => client.POST('/v1/ingest/batch', { body, bodySerializer: () => text }),
-    {
-      ...ctx.batch,
-      sampleRate: ctx.sampleRate,
-      maxRetries: ctx.maxRetries,
-      backoff: (attempt) => Math.floor(ctx.random() * Math.min(ctx.backoffMaxMs, ctx.backoffBaseMs * 2 ** attempt)),
-    },
-  );
+  const batcher = new Batcher((body, text) => client.POST('/v1/ingest/batch', { body, bodySerializer: () => text }), {
+    ...ctx.batch,
+    sampleRate: ctx.sampleRate,
+    maxRetries: ctx.maxRetries,
+    backoff: (attempt) => Math.floor(ctx.random() * Math.min(ctx.backoffMaxMs, ctx.backoffBaseMs * 2 ** attempt)),
+  });
   const ingest: Ingest = Object.assign((trace: Trace) => batcher.add(trace), ingestOps);
   return Object.assign(client, resources, {
     ingest,

@@ -112,7 +112,7 @@ function transportError(cause: unknown, request: Request): TraceloomError {
     cause,
     message: timeout
       ? `${request.method} ${pathname} timed out; raise \`timeoutMs\` if the operation is slow`
-      : `${request.method} ${pathname} failed before a response arrived: ${cause instanceof Error ? (cause.cause as Error | undefined)?.message ?? cause.message : String(cause)}`,
+      : `${request.method} ${pathname} failed before a response arrived: ${cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause)}`,
   });
 }
 

@@ -6,15 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  defaultRoot,
-  loadContract,
-  repoRoot,
-  toJsonText,
-  writeBundle,
-  type ContractModel,
-  type OpenApiDocument,
-} from '../contract/index.js';
+import { defaultRoot, loadContract, repoRoot, toJsonText, writeBundle, type ContractModel, type OpenApiDocument } from '../contract/index.js';
 import { renderLimits } from './limits.js';
 import { collectOperations } from './operations.js';
 import { renderSdk } from './sdk.js';

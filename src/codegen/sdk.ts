@@ -68,7 +68,7 @@ export function renderSdk(operations: OperationInfo[], tags: Record<string, stri
     '  signal?: AbortSignal;',
     '}',
     '',
-    '/** Builds the facade over an openapi-fetch client typed with the contract\'s `paths`. */',
+    "/** Builds the facade over an openapi-fetch client typed with the contract's `paths`. */",
     'export function createSdk(client: Client<paths>) {',
     '  return {',
   ];
@@ -80,7 +80,7 @@ export function renderSdk(operations: OperationInfo[], tags: Record<string, stri
     for (const op of sorted) lines.push(...renderMethod(op, names.get(op.operationId)!.method));
     lines.push('    },');
   }
-  lines.push('  };', '}', '', '/** The facade\'s type. */', 'export type Sdk = ReturnType<typeof createSdk>;');
+  lines.push('  };', '}', '', "/** The facade's type. */", 'export type Sdk = ReturnType<typeof createSdk>;');
   return file(lines);
 }
 

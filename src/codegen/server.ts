@@ -16,7 +16,7 @@ export function renderServer(operations: OperationInfo[]): string {
     ' * Typed handlers for the server stubs: one per operationId, each receiving the validated request and',
     ' * returning one of the responses its operation declares (`{status, body, headers?}`).',
     ' * Header parameters are keyed in lower case, as Node delivers them; query values arrive converted',
-    ' * to their schema types by the pipeline\'s validation.',
+    " * to their schema types by the pipeline's validation.",
     ' * @module',
     ' */',
     "import type { operations as Op } from './types.js';",
@@ -27,12 +27,12 @@ export function renderServer(operations: OperationInfo[]): string {
     '/** The same object type with its keys in lower case (how Node delivers request headers). */',
     'export type LowercaseKeys<T> = { [K in keyof T as Lowercase<K & string>]: T[K] };',
     '',
-    '/** One operation\'s handler: `ctx` is whatever the server runtime passes (tenant, key, request id…). */',
+    "/** One operation's handler: `ctx` is whatever the server runtime passes (tenant, key, request id…). */",
     'export type Handler<Req, Res, Ctx = unknown> = (request: Req, ctx: Ctx) => Res | Promise<Res>;',
   ];
   for (const op of ops) lines.push('', ...renderOperation(op));
 
-  lines.push('', '/** Every operation\'s handler, keyed by operationId; a missing one answers 501 `not_implemented`. */');
+  lines.push('', "/** Every operation's handler, keyed by operationId; a missing one answers 501 `not_implemented`. */");
   lines.push('export interface Handlers<Ctx = unknown> {');
   for (const op of ops) {
     lines.push(`  /** ${doc(`${op.method} ${op.path} — ${op.summary}`)} */`);
@@ -70,11 +70,7 @@ function renderOperation(op: OperationInfo): string[] {
     const type = location === 'path' ? `${ref}['parameters']['path']` : `NonNullable<${ref}['parameters'][${str(location)}]>`;
     return location === 'header' ? `LowercaseKeys<${type}>` : type;
   };
-  const base = [
-    `  path: ${paramsType('path')};`,
-    `  query: ${paramsType('query')};`,
-    `  headers: ${paramsType('header')};`,
-  ];
+  const base = [`  path: ${paramsType('path')};`, `  query: ${paramsType('query')};`, `  headers: ${paramsType('header')};`];
   lines.push(`/** ${doc(`The validated request of ${op.operationId} (${op.method} ${op.path}).`)} */`);
   if (!op.body) {
     lines.push(`export interface ${name}Request {`, ...base, '  body?: undefined;', '}');

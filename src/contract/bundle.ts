@@ -30,7 +30,11 @@ export interface BundleOutput {
 
 /** An error in the contract's files, naming the file and what to fix. */
 export class ContractError extends Error {
-  constructor(message: string, readonly file?: string, readonly pointer?: string) {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly pointer?: string,
+  ) {
     super(message);
     this.name = 'ContractError';
   }

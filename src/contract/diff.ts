@@ -43,7 +43,17 @@ const types = (s: Schema): string[] => (s.type === undefined ? [] : Array.isArra
  * Compares two schemas in one direction. `request`: the client sends it (the server must keep
  * accepting what it accepted); `response`: the client reads it (it must keep getting what it got).
  */
-function compareSchema(a: OpenApiDocument, b: OpenApiDocument, sa: unknown, sb: unknown, dir: 'request' | 'response', at: string, out: Change[], seen = new Set<string>(), depth = 0): void {
+function compareSchema(
+  a: OpenApiDocument,
+  b: OpenApiDocument,
+  sa: unknown,
+  sb: unknown,
+  dir: 'request' | 'response',
+  at: string,
+  out: Change[],
+  seen = new Set<string>(),
+  depth = 0,
+): void {
   if (depth > 12) return;
   const key = `${JSON.stringify(sa)}|${JSON.stringify(sb)}|${dir}`.slice(0, 400);
   if (seen.has(key)) return;
@@ -60,7 +70,8 @@ function compareSchema(a: OpenApiDocument, b: OpenApiDocument, sa: unknown, sb: 
     const removed = x.enum.filter((v: unknown) => !y.enum.includes(v));
     const added = y.enum.filter((v: unknown) => !x.enum.includes(v));
     if (dir === 'request' && removed.length) out.push({ severity: 'breaking', at, message: `enum no longer accepts ${removed.map(String).join(', ')}` });
-    if (dir === 'response' && added.length) out.push({ severity: 'warning', at, message: `enum may now return ${added.map(String).join(', ')}; clients with exhaustive switches must handle it` });
+    if (dir === 'response' && added.length)
+      out.push({ severity: 'warning', at, message: `enum may now return ${added.map(String).join(', ')}; clients with exhaustive switches must handle it` });
   }
   if (dir === 'request') {
     const tighter = (k: string, smaller: boolean) => {
@@ -68,10 +79,18 @@ function compareSchema(a: OpenApiDocument, b: OpenApiDocument, sa: unknown, sb: 
       if (x[k] !== undefined && y[k] !== undefined) return smaller ? y[k] < x[k] : y[k] > x[k];
       return false;
     };
-    for (const [k, smaller] of [['maxLength', true], ['maxItems', true], ['maximum', true], ['minLength', false], ['minItems', false], ['minimum', false]] as const) {
+    for (const [k, smaller] of [
+      ['maxLength', true],
+      ['maxItems', true],
+      ['maximum', true],
+      ['minLength', false],
+      ['minItems', false],
+      ['minimum', false],
+    ] as const) {
       if (tighter(k, smaller)) out.push({ severity: 'breaking', at, message: `\`${k}\` tightened from ${x[k] ?? 'none'} to ${y[k]}` });
     }
-    if (y.pattern !== undefined && y.pattern !== x.pattern) out.push({ severity: 'warning', at, message: `pattern changed to ${y.pattern}; values valid before may now be refused` });
+    if (y.pattern !== undefined && y.pattern !== x.pattern)
+      out.push({ severity: 'warning', at, message: `pattern changed to ${y.pattern}; values valid before may now be refused` });
   }
   const px = (x.properties ?? {}) as Record<string, unknown>;
   const py = (y.properties ?? {}) as Record<string, unknown>;
@@ -80,11 +99,20 @@ function compareSchema(a: OpenApiDocument, b: OpenApiDocument, sa: unknown, sb: 
   if (dir === 'request') {
     for (const name of ry) if (!rx.has(name)) out.push({ severity: 'breaking', at: `${at}/${name}`, message: 'is newly required in the request' });
     if (y.additionalProperties === false) {
-      for (const name of Object.keys(px)) if (!(name in py)) out.push({ severity: 'breaking', at: `${at}/${name}`, message: 'was removed from the request; clients that send it are now refused' });
+      for (const name of Object.keys(px))
+        if (!(name in py))
+          out.push({ severity: 'breaking', at: `${at}/${name}`, message: 'was removed from the request; clients that send it are now refused' });
     }
   } else {
-    for (const name of rx) if (!ry.has(name)) out.push({ severity: 'breaking', at: `${at}/${name}`, message: name in py ? 'is no longer always present in the response' : 'was removed from the response' });
-    for (const name of Object.keys(px)) if (!(name in py) && !rx.has(name)) out.push({ severity: 'breaking', at: `${at}/${name}`, message: 'was removed from the response' });
+    for (const name of rx)
+      if (!ry.has(name))
+        out.push({
+          severity: 'breaking',
+          at: `${at}/${name}`,
+          message: name in py ? 'is no longer always present in the response' : 'was removed from the response',
+        });
+    for (const name of Object.keys(px))
+      if (!(name in py) && !rx.has(name)) out.push({ severity: 'breaking', at: `${at}/${name}`, message: 'was removed from the response' });
   }
   for (const name of Object.keys(px)) if (name in py) compareSchema(a, b, px[name], py[name], dir, `${at}/${name}`, out, seen, depth + 1);
   if (x.items !== undefined && y.items !== undefined) compareSchema(a, b, x.items, y.items, dir, `${at}[]`, out, seen, depth + 1);
@@ -112,14 +140,22 @@ export function diffContracts(a: OpenApiDocument, b: OpenApiDocument): Change[] 
         out.push({ severity: 'breaking', at: where, message: 'operation removed' });
         continue;
       }
-      if (opA.operationId !== opB.operationId) out.push({ severity: 'breaking', at: where, message: `operationId changed from ${opA.operationId} to ${opB.operationId} (generated SDK methods are named after it)` });
-      if (scopesOf(opA, a) !== scopesOf(opB, b)) out.push({ severity: 'breaking', at: where, message: `security requirements changed from ${scopesOf(opA, a)} to ${scopesOf(opB, b)}` });
-      if (!opA.deprecated && opB.deprecated) out.push({ severity: 'warning', at: where, message: 'deprecated: send Deprecation and Sunset, keep it working until the sunset date' });
+      if (opA.operationId !== opB.operationId)
+        out.push({
+          severity: 'breaking',
+          at: where,
+          message: `operationId changed from ${opA.operationId} to ${opB.operationId} (generated SDK methods are named after it)`,
+        });
+      if (scopesOf(opA, a) !== scopesOf(opB, b))
+        out.push({ severity: 'breaking', at: where, message: `security requirements changed from ${scopesOf(opA, a)} to ${scopesOf(opB, b)}` });
+      if (!opA.deprecated && opB.deprecated)
+        out.push({ severity: 'warning', at: where, message: 'deprecated: send Deprecation and Sunset, keep it working until the sunset date' });
       const pa = paramsOf(a, path, opA);
       const pb = paramsOf(b, path, opB);
       for (const [k, p] of pb) {
         const before = pa.get(k);
-        if (p.required && !before?.required) out.push({ severity: 'breaking', at: `${where} parameter ${k}`, message: before ? 'became required' : 'added as required' });
+        if (p.required && !before?.required)
+          out.push({ severity: 'breaking', at: `${where} parameter ${k}`, message: before ? 'became required' : 'added as required' });
         if (before) compareSchema(a, b, before.schema, p.schema, 'request', `${where} parameter ${k}`, out);
       }
       const bodyA = resolveRef(a, opA.requestBody);
@@ -145,12 +181,14 @@ export function diffContracts(a: OpenApiDocument, b: OpenApiDocument): Change[] 
         }
       }
       for (const status of Object.keys(opB.responses ?? {})) {
-        if (!(status in (opA.responses ?? {}))) out.push({ severity: status.startsWith('2') ? 'warning' : 'info', at: `${where} ${status}`, message: 'new response status' });
+        if (!(status in (opA.responses ?? {})))
+          out.push({ severity: status.startsWith('2') ? 'warning' : 'info', at: `${where} ${status}`, message: 'new response status' });
       }
     }
   }
   for (const [path, itemB] of Object.entries<any>(b.paths ?? {})) {
-    for (const method of METHODS) if (itemB[method] && !a.paths?.[path]?.[method]) out.push({ severity: 'info', at: `${method.toUpperCase()} ${path}`, message: 'operation added' });
+    for (const method of METHODS)
+      if (itemB[method] && !a.paths?.[path]?.[method]) out.push({ severity: 'info', at: `${method.toUpperCase()} ${path}`, message: 'operation added' });
   }
   diffBehaviour(a['x-traceloom'] ?? {}, b['x-traceloom'] ?? {}, out);
   const rank: Record<Severity, number> = { breaking: 0, warning: 1, info: 2 };
@@ -163,7 +201,11 @@ function diffBehaviour(a: Record<string, any>, b: Record<string, any>, out: Chan
     const after = b.errors?.[code];
     if (!after) out.push({ severity: 'breaking', at: `x-traceloom.errors.${code}`, message: 'error code removed; clients branch on codes' });
     else if (after.status !== e.status || after.retryable !== e.retryable) {
-      out.push({ severity: 'breaking', at: `x-traceloom.errors.${code}`, message: `status/retryable changed from ${e.status}/${e.retryable} to ${after.status}/${after.retryable}` });
+      out.push({
+        severity: 'breaking',
+        at: `x-traceloom.errors.${code}`,
+        message: `status/retryable changed from ${e.status}/${e.retryable} to ${after.status}/${after.retryable}`,
+      });
     }
   }
   const plansB = new Map((b.plans ?? []).map((p: any) => [p.id, p]));
@@ -173,11 +215,17 @@ function diffBehaviour(a: Record<string, any>, b: Record<string, any>, out: Chan
       out.push({ severity: 'breaking', at: `x-traceloom.plans.${p.id}`, message: 'plan removed' });
       continue;
     }
-    const lower = (x: unknown, y: unknown) => x === 'unlimited' ? y !== 'unlimited' : typeof x === 'number' && typeof y === 'number' && y < x;
-    if (lower(p.rate_limit?.requests_per_minute, q.rate_limit?.requests_per_minute)) out.push({ severity: 'warning', at: `x-traceloom.plans.${p.id}.rate_limit`, message: `requests per minute lowered from ${p.rate_limit.requests_per_minute} to ${q.rate_limit.requests_per_minute}` });
+    const lower = (x: unknown, y: unknown) => (x === 'unlimited' ? y !== 'unlimited' : typeof x === 'number' && typeof y === 'number' && y < x);
+    if (lower(p.rate_limit?.requests_per_minute, q.rate_limit?.requests_per_minute))
+      out.push({
+        severity: 'warning',
+        at: `x-traceloom.plans.${p.id}.rate_limit`,
+        message: `requests per minute lowered from ${p.rate_limit.requests_per_minute} to ${q.rate_limit.requests_per_minute}`,
+      });
     for (const group of ['quotas', 'caps']) {
       for (const [k, v] of Object.entries(p[group] ?? {})) {
-        if (lower(v, q[group]?.[k])) out.push({ severity: 'warning', at: `x-traceloom.plans.${p.id}.${group}.${k}`, message: `lowered from ${String(v)} to ${String(q[group]?.[k])}` });
+        if (lower(v, q[group]?.[k]))
+          out.push({ severity: 'warning', at: `x-traceloom.plans.${p.id}.${group}.${k}`, message: `lowered from ${String(v)} to ${String(q[group]?.[k])}` });
       }
     }
   }

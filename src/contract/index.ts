@@ -53,4 +53,3 @@ async function sourceMapOf(root: string): Promise<SourceOf> {
     return { file: rootRel, pointer };
   };
 }
-

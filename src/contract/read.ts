@@ -5,19 +5,7 @@
  * @module
  */
 import { ContractError, type OpenApiDocument } from './bundle.js';
-import type {
-  Burst,
-  ContractModel,
-  ErrorDef,
-  Limit,
-  Meter,
-  OperationModel,
-  Plan,
-  PolicyAlgorithm,
-  PolicyScope,
-  QuotaRule,
-  RateLimitPolicy,
-} from './model.js';
+import type { Burst, ContractModel, ErrorDef, Limit, Meter, OperationModel, Plan, PolicyAlgorithm, PolicyScope, QuotaRule, RateLimitPolicy } from './model.js';
 
 /** Maps a pointer in the bundle back to the file it came from (see {@link sourceMapOf}). */
 export type SourceOf = (pointer: string) => { file: string; pointer: string };
@@ -154,14 +142,18 @@ export function readModel(document: OpenApiDocument, sourceOf: SourceOf = (p) =>
     for (const cap of capNames) caps[cap] = r.count(capsRaw[cap], at('plans', i, 'caps', cap), `plan \`${id}\` cap \`${cap}\``, { unlimited: true });
     for (const extra of Object.keys(capsRaw)) r.known(extra, capNames, at('plans', i, 'caps', extra), `plan \`${id}\` caps`);
     const price = p.price_usd_month;
-    if (price !== null && !(typeof price === 'number' && price >= 0)) r.fail(at('plans', i, 'price_usd_month'), `plan \`${id}\` price_usd_month must be a number ≥ 0 or null; found ${describe(price)}`);
-    if (!Array.isArray(p.features) || p.features.some((f: unknown) => typeof f !== 'string')) r.fail(at('plans', i, 'features'), `plan \`${id}\` features must be a list of names`);
+    if (price !== null && !(typeof price === 'number' && price >= 0))
+      r.fail(at('plans', i, 'price_usd_month'), `plan \`${id}\` price_usd_month must be a number ≥ 0 or null; found ${describe(price)}`);
+    if (!Array.isArray(p.features) || p.features.some((f: unknown) => typeof f !== 'string'))
+      r.fail(at('plans', i, 'features'), `plan \`${id}\` features must be a list of names`);
     plans.push({
       id,
       name: r.string(p.name, at('plans', i, 'name'), `plan \`${id}\` name`),
       rank: i,
       priceUsdMonth: price,
-      requestsPerMinute: r.count(rl.requests_per_minute, at('plans', i, 'rate_limit', 'requests_per_minute'), `plan \`${id}\` requests_per_minute`, { min: 1 }) as number,
+      requestsPerMinute: r.count(rl.requests_per_minute, at('plans', i, 'rate_limit', 'requests_per_minute'), `plan \`${id}\` requests_per_minute`, {
+        min: 1,
+      }) as number,
       burst: rl.burst === undefined || rl.burst === null ? null : readBurst(r, rl.burst, at('plans', i, 'rate_limit', 'burst'), `plan \`${id}\` burst`),
       quotas,
       caps,
@@ -219,8 +211,10 @@ export function readModel(document: OpenApiDocument, sourceOf: SourceOf = (p) =>
     if (!/^[a-z][a-z0-9_]*$/.test(code)) r.fail(at('errors', code), `error code \`${code}\` must be lowercase snake_case`);
     const e = r.object(raw, at('errors', code), `error \`${code}\``);
     const status = e.status;
-    if (!Number.isInteger(status) || status < 400 || status > 599) r.fail(at('errors', code, 'status'), `error \`${code}\` status must be an integer from 400 to 599; found ${describe(status)}`);
-    if (typeof e.retryable !== 'boolean') r.fail(at('errors', code, 'retryable'), `error \`${code}\` retryable must be true or false; found ${describe(e.retryable)}`);
+    if (!Number.isInteger(status) || status < 400 || status > 599)
+      r.fail(at('errors', code, 'status'), `error \`${code}\` status must be an integer from 400 to 599; found ${describe(status)}`);
+    if (typeof e.retryable !== 'boolean')
+      r.fail(at('errors', code, 'retryable'), `error \`${code}\` retryable must be true or false; found ${describe(e.retryable)}`);
     errors[code] = {
       code,
       status,
@@ -257,13 +251,20 @@ export function readModel(document: OpenApiDocument, sourceOf: SourceOf = (p) =>
         if (o.distinct !== undefined) rule.distinct = r.string(o.distinct, `${ptr}/distinct`, `\`x-traceloom-quota\` distinct on ${where}`);
         return rule;
       });
-      const cap = op['x-traceloom-cap'] === undefined ? null : r.known(op['x-traceloom-cap'], capNames ?? [], `${base}/x-traceloom-cap`, `\`x-traceloom-cap\` on ${where}`);
-      const plan = op['x-traceloom-plan'] === undefined ? null : r.known(op['x-traceloom-plan'], planIds, `${base}/x-traceloom-plan`, `\`x-traceloom-plan\` on ${where}`);
+      const cap =
+        op['x-traceloom-cap'] === undefined
+          ? null
+          : r.known(op['x-traceloom-cap'], capNames ?? [], `${base}/x-traceloom-cap`, `\`x-traceloom-cap\` on ${where}`);
+      const plan =
+        op['x-traceloom-plan'] === undefined ? null : r.known(op['x-traceloom-plan'], planIds, `${base}/x-traceloom-plan`, `\`x-traceloom-plan\` on ${where}`);
       let maxBodyBytes: number | null = null;
       if (op['x-traceloom-max-body'] !== undefined) {
         maxBodyBytes =
           parseSize(op['x-traceloom-max-body']) ??
-          r.fail(`${base}/x-traceloom-max-body`, `\`x-traceloom-max-body\` on ${where} must be a size like 64KB, 512KB or 5MB; found ${describe(op['x-traceloom-max-body'])}`);
+          r.fail(
+            `${base}/x-traceloom-max-body`,
+            `\`x-traceloom-max-body\` on ${where} must be a size like 64KB, 512KB or 5MB; found ${describe(op['x-traceloom-max-body'])}`,
+          );
       }
       let maxItems: OperationModel['maxItems'] = null;
       if (op['x-traceloom-max-items'] !== undefined) {
@@ -324,7 +325,8 @@ export function readModel(document: OpenApiDocument, sourceOf: SourceOf = (p) =>
 function readBurst(r: Reader, raw: unknown, pointer: string, what: string): Burst {
   const b = r.object(raw, pointer, what);
   const multiplier = b.multiplier;
-  if (typeof multiplier !== 'number' || multiplier <= 1) r.fail(`${pointer}/multiplier`, `${what} multiplier must be a number > 1; found ${describe(multiplier)}`);
+  if (typeof multiplier !== 'number' || multiplier <= 1)
+    r.fail(`${pointer}/multiplier`, `${what} multiplier must be a number > 1; found ${describe(multiplier)}`);
   return { multiplier, seconds: r.duration(b.duration, `${pointer}/duration`, `${what} duration`) };
 }
 

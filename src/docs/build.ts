@@ -32,7 +32,9 @@ export async function buildDocs(options: BuildOptions = {}): Promise<{ files: st
   const root = resolve(options.root ?? defaultRoot);
   const basePath = options.basePath ?? '/docs';
   if (slug(ERRORS_TITLE) !== 'errors') {
-    throw new Error(`The Errors guide's route must be \`errors\` (problem type URIs end in /errors#<code>); its title "${ERRORS_TITLE}" gives \`${slug(ERRORS_TITLE)}\`.`);
+    throw new Error(
+      `The Errors guide's route must be \`errors\` (problem type URIs end in /errors#<code>); its title "${ERRORS_TITLE}" gives \`${slug(ERRORS_TITLE)}\`.`,
+    );
   }
 
   redoclyBin(); // before anything is written: without @redocly/cli, say what to install

@@ -43,7 +43,10 @@ export function block(lang: string, text: string): string {
 
 /** One table cell: pipes escaped, line breaks collapsed. */
 export function cell(text: string): string {
-  return text.replace(/\r?\n+/g, ' ').replace(/\|/g, '\\|').trim();
+  return text
+    .replace(/\r?\n+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 }
 
 /** A GFM table; cells are escaped here. */
@@ -103,5 +106,8 @@ export function shiftHeadings(markdown: string, by: number): string {
 
 /** Joins Markdown blocks with one blank line and ends with a newline. */
 export function blocks(...parts: (string | false | null | undefined)[]): string {
-  return `${parts.filter((p): p is string => typeof p === 'string' && p.length > 0).map((p) => p.replace(/\n+$/, '')).join('\n\n')}\n`;
+  return `${parts
+    .filter((p): p is string => typeof p === 'string' && p.length > 0)
+    .map((p) => p.replace(/\n+$/, ''))
+    .join('\n\n')}\n`;
 }

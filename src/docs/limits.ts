@@ -43,4 +43,3 @@ export function limitersOf(model: ContractModel, op: OperationModel, plan: Plan)
   }
   return out;
 }
-

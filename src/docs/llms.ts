@@ -28,7 +28,12 @@ function intro(model: ContractModel, document: OpenApiDocument): string {
 }
 
 function firstParagraph(text: unknown): string {
-  return String(text ?? '').trim().split(/\n\s*\n/)[0]?.replace(/\s+/g, ' ') ?? '';
+  return (
+    String(text ?? '')
+      .trim()
+      .split(/\n\s*\n/)[0]
+      ?.replace(/\s+/g, ' ') ?? ''
+  );
 }
 
 /** The llms.txt index. */
@@ -40,7 +45,7 @@ export function llmsTxt({ model, document, guides, basePath }: LlmsInput): strin
     `> ${String(document.info?.summary ?? firstSentence(document.info?.description)).trim()}`,
     intro(model, document),
     `Version ${code(model.version)}${server ? `, served at ${code(server)}` : ''}. Every link below is a Markdown page generated from the ` +
-      'OpenAPI contract, the same source as the mock server and the SDK; numbers (rate limits, quotas, plans) and error codes in them are the contract\'s.',
+      "OpenAPI contract, the same source as the mock server and the SDK; numbers (rate limits, quotas, plans) and error codes in them are the contract's.",
     '## Guides',
     guides.map((g) => `- ${link(g.title, `${base}/${guidePath(g.slug)}`)}: ${g.summary}`).join('\n'),
     ...operationsByTag(model, document).flatMap(([tag, ops]) => [

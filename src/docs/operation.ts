@@ -51,11 +51,13 @@ function limitsSection(ctx: OperationContext, op: OperationModel): string {
   const lines: string[] = [];
   if (names.length === 0) lines.push('Not rate-limited: responses carry no rate-limit headers.');
   const quotas = op.quotas.map(
-    (q) => `${code(q.meter)}: ${q.count === 'per_request' ? '1 per request' : `1 per item of ${code(q.items ?? '')}${q.distinct ? ` (distinct ${code(q.distinct)})` : ''}`}`,
+    (q) =>
+      `${code(q.meter)}: ${q.count === 'per_request' ? '1 per request' : `1 per item of ${code(q.items ?? '')}${q.distinct ? ` (distinct ${code(q.distinct)})` : ''}`}`,
   );
   if (quotas.length) lines.push(`- Monthly meters: ${quotas.join('; ')}.`);
   if (op.plan) lines.push(`- Lowest plan: ${planName(model, op.plan)}.`);
-  if (op.cap) lines.push(`- Counts against the plan's ${code(op.cap)} cap: ${model.plans.map((p) => `${p.name} ${count(p.caps[op.cap!] ?? null)}`).join(', ')}.`);
+  if (op.cap)
+    lines.push(`- Counts against the plan's ${code(op.cap)} cap: ${model.plans.map((p) => `${p.name} ${count(p.caps[op.cap!] ?? null)}`).join(', ')}.`);
   if (op.maxBodyBytes !== null) lines.push(`- Maximum body: ${bytes(op.maxBodyBytes)}.`);
   if (op.maxItems) lines.push(`- At most ${count(op.maxItems.max)} items in ${code(op.maxItems.field)}.`);
   return blocks(
@@ -142,12 +144,7 @@ function responsesSection(ctx: OperationContext, op: OperationModel, operation: 
         'Problem details (`application/problem+json`):',
         table(
           ['Status', 'Code', 'Retry', 'Meaning'],
-          errors.map((e) => [
-            String(e.status),
-            link(e.code, ctx.links.guide('errors', 'Errors', e.code)),
-            e.retryable ? 'yes' : 'no',
-            e.description,
-          ]),
+          errors.map((e) => [String(e.status), link(e.code, ctx.links.guide('errors', 'Errors', e.code)), e.retryable ? 'yes' : 'no', e.description]),
         ),
       ),
   );

@@ -185,11 +185,15 @@ export function redoclyBin(): string {
     }
   }
   if (!pkgFile) {
-    const pinned = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies?.['@redocly/cli'] ?? 'latest';
+    const pinned =
+      (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies?.['@redocly/cli'] ??
+      'latest';
     throw Object.assign(
       new Error(
         'the rendered reference is built by @redocly/cli, a development tool the traceloom package does not install for every user; ' +
-        'install it in this project (`npm i -D @redocly/cli@' + pinned + '`) and run the command again — `traceloom start` without --root serves the docs the package ships',
+          'install it in this project (`npm i -D @redocly/cli@' +
+          pinned +
+          '`) and run the command again — `traceloom start` without --root serves the docs the package ships',
       ),
       { code: 'ERR_TRACELOOM_TOOL_MISSING' },
     );

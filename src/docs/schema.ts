@@ -19,7 +19,7 @@ const MAX_DEPTH = 6;
 
 /** The component name of a `$ref` (`#/components/schemas/Span` → `Span`). */
 function refName(node: any): string | null {
-  return node && typeof node.$ref === 'string' ? node.$ref.split('/').pop() ?? null : null;
+  return node && typeof node.$ref === 'string' ? (node.$ref.split('/').pop() ?? null) : null;
 }
 
 /** `allOf` parts merged into one object schema (properties and required lists). */

@@ -91,10 +91,17 @@ export async function authenticate(headers: IncomingHttpHeaders, options: AuthOp
       });
       const tenantId = String(payload.tenant_id);
       if (!(await options.directory.hasTenant(tenantId))) return { ok: false, code: 'invalid_api_key', detail: 'The session names an unknown tenant.' };
-      return { ok: true, principal: { kind: 'session', tenantId, keyId: `ses_${String(payload.sub)}`, scopes: ['ingest', 'read', 'write', 'admin'], projectId: null } };
+      return {
+        ok: true,
+        principal: { kind: 'session', tenantId, keyId: `ses_${String(payload.sub)}`, scopes: ['ingest', 'read', 'write', 'admin'], projectId: null },
+      };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) {
-        return { ok: false, code: 'expired_token', detail: `The session token expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}; sign in again.` };
+        return {
+          ok: false,
+          code: 'expired_token',
+          detail: `The session token expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}; sign in again.`,
+        };
       }
       return { ok: false, code: 'invalid_api_key', detail: 'The session token is not valid (signature, algorithm or claims).' };
     }
@@ -115,7 +122,10 @@ export function checkScopes(principal: Principal, security: Record<string, strin
   if (needs.length === 0) return { code: 'forbidden', detail: 'API keys cannot call this operation; use a session.' };
   if (needs.some((scopes) => scopes.every((s) => principal.scopes.includes(s)))) return null;
   const wanted = [...new Set(needs.flat())];
-  return { code: 'insufficient_scope', detail: `This operation needs the \`${wanted.join('` or `')}\` scope; the key has \`${principal.scopes.join('`, `') || 'none'}\`.` };
+  return {
+    code: 'insufficient_scope',
+    detail: `This operation needs the \`${wanted.join('` or `')}\` scope; the key has \`${principal.scopes.join('`, `') || 'none'}\`.`,
+  };
 }
 
 /** Query parameters that look like credentials: refused, never read (DESIGN §3.2). */

@@ -129,7 +129,7 @@ export function mediaTypeOf(header: string | undefined): string | null {
 
 /** The content codings of a Content-Encoding value, lower-cased, in order, without `identity`. */
 export function codingsOf(header: string | string[] | undefined): string[] {
-  const value = Array.isArray(header) ? header.join(',') : header ?? '';
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
   return value
     .split(',')
     .map((c) => c.trim().toLowerCase())
@@ -181,7 +181,13 @@ export function gunzipLimited(req: IncomingMessage, limit: number): Promise<Gunz
     });
     gunzip.on('error', (err: Error) => {
       const reason = err.message === 'unexpected end of file' ? 'it ends before the gzip stream does: truncated' : err.message;
-      stop({ ok: false, fault: { code: 'malformed_body', detail: `The gzip body cannot be decompressed (${reason}); send a complete gzip stream, or the body without Content-Encoding.` } });
+      stop({
+        ok: false,
+        fault: {
+          code: 'malformed_body',
+          detail: `The gzip body cannot be decompressed (${reason}); send a complete gzip stream, or the body without Content-Encoding.`,
+        },
+      });
     });
     req.on('error', (err) => {
       if (!done) {
@@ -212,8 +218,13 @@ export async function readBody(req: IncomingMessage, rules: BodyRules): Promise<
     raw = read.raw;
   } else {
     req.resume();
-    const supported = rules.encodings.length ? `send ${[...rules.encodings, 'identity'].join(' or ')} (or no Content-Encoding)` : 'send the body without Content-Encoding (identity)';
-    return { ok: false, fault: { code: 'unsupported_media_type', detail: `Content-Encoding ${codings.join(', ')} is not accepted by ${where}; ${supported}.` } };
+    const supported = rules.encodings.length
+      ? `send ${[...rules.encodings, 'identity'].join(' or ')} (or no Content-Encoding)`
+      : 'send the body without Content-Encoding (identity)';
+    return {
+      ok: false,
+      fault: { code: 'unsupported_media_type', detail: `Content-Encoding ${codings.join(', ')} is not accepted by ${where}; ${supported}.` },
+    };
   }
   if (raw.length === 0 && mediaType === null) return { ok: true, raw, json: undefined, mediaType, decoded: false };
   if (mediaType === null || !accepted.includes(mediaType)) {

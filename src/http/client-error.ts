@@ -16,9 +16,14 @@ export function answerClientErrors(server: Server, model: () => ContractModel): 
     if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable || socket.bytesWritten) return void socket.destroy();
     const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'invalid_request';
     const requestId = requestIdOf(undefined);
-    const detail = code === 'headers_too_large' ? `The request headers exceed ${Math.round(maxHeaderSize / 1024)} KB.` : `The request is not valid HTTP/1.1 (${err.code ?? err.message}).`;
+    const detail =
+      code === 'headers_too_large'
+        ? `The request headers exceed ${Math.round(maxHeaderSize / 1024)} KB.`
+        : `The request is not valid HTTP/1.1 (${err.code ?? err.message}).`;
     const { instance: _unknown, ...body } = problem(model(), code, { instance: '', requestId, detail });
     const text = JSON.stringify(body);
-    socket.end(`HTTP/1.1 ${body.status} ${STATUS_CODES[body.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 ${body.status} ${STATUS_CODES[body.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${text}`,
+    );
   });
 }

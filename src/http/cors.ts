@@ -12,17 +12,19 @@ export interface CorsOptions {
 }
 
 /** Response headers a browser may read. */
-export const EXPOSED_HEADERS = [...new Set([
-  ...RATE_LIMIT_HEADER_NAMES,
-  'Retry-After',
-  'X-Request-Id',
-  'Location',
-  'Link',
-  'Idempotent-Replayed',
-  'Deprecation',
-  'Sunset',
-  'X-Traceloom-Degraded',
-])].join(', ');
+export const EXPOSED_HEADERS = [
+  ...new Set([
+    ...RATE_LIMIT_HEADER_NAMES,
+    'Retry-After',
+    'X-Request-Id',
+    'Location',
+    'Link',
+    'Idempotent-Replayed',
+    'Deprecation',
+    'Sunset',
+    'X-Traceloom-Degraded',
+  ]),
+].join(', ');
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Idempotency-Key, X-Request-Id, Prefer';
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';

@@ -29,7 +29,9 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** SHA-256 of a request body, the form in which bodies are compared. */
 export function bodyDigest(raw: Buffer | undefined): string {
-  return createHash('sha256').update(raw ?? Buffer.alloc(0)).digest('hex');
+  return createHash('sha256')
+    .update(raw ?? Buffer.alloc(0))
+    .digest('hex');
 }
 
 /** A bounded in-memory store: expired and oldest entries go first. */

@@ -3,7 +3,16 @@
  * the mock on node:http and mounted by the server stubs in Express (DESIGN §2, §5).
  * @module
  */
-export { createPipeline, type Answer, type Dispatch, type LogEntry, type OperationRequest, type Pipeline, type PipelineOptions, type TenantDirectory } from './pipeline.js';
+export {
+  createPipeline,
+  type Answer,
+  type Dispatch,
+  type LogEntry,
+  type OperationRequest,
+  type Pipeline,
+  type PipelineOptions,
+  type TenantDirectory,
+} from './pipeline.js';
 export { digestOf, type Directory, type KeyRecord, type Principal } from './auth.js';
 export { EXPOSED_HEADERS, type CorsOptions } from './cors.js';
 export { RequestValidator, type ProblemItem } from './validate.js';

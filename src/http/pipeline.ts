@@ -158,7 +158,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const idem = await replay(flow, op, principal, read.raw); // 10
     if (idem === ANSWERED) return;
     // 11. Dispatch.
-    const answer = await dispatch({ operation: op, method: op.method, url: flow.url, params: match.params, query, headers: req.headers, body: read.body, raw: read.raw, mediaType: read.mediaType, decoded: read.decoded, principal, requestId: flow.ctx.requestId, meters, decision });
+    const answer = await dispatch({
+      operation: op,
+      method: op.method,
+      url: flow.url,
+      params: match.params,
+      query,
+      headers: req.headers,
+      body: read.body,
+      raw: read.raw,
+      mediaType: read.mediaType,
+      decoded: read.decoded,
+      principal,
+      requestId: flow.ctx.requestId,
+      meters,
+      decision,
+    });
     await finish(flow, op, principal, meters, idem, answer, read); // 12
   }
 
@@ -170,7 +185,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (applyCors(req, res, out as Record<string, string>, opts.cors)) return ANSWERED;
     const url = new URL(req.url ?? '/', 'http://localhost');
     log.headers = out;
-    return { req, res, out, url, log, ctx: { model: opts.model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) } };
+    return {
+      req,
+      res,
+      out,
+      url,
+      log,
+      ctx: { model: opts.model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) },
+    };
   }
 
   /** 3. Route: 404, with `Allow` when the path exists for other methods. */
@@ -179,9 +201,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (match.operation) return match as RouteMatch;
     const allowed = match.allowed;
     drain(f.req);
-    sendProblem(f.res, f.ctx, 'not_found', {
-      detail: allowed.length ? `${f.req.method} is not defined for ${f.url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.url.pathname}.`,
-    }, allowed.length ? { Allow: allowed.join(', ') } : {});
+    sendProblem(
+      f.res,
+      f.ctx,
+      'not_found',
+      {
+        detail: allowed.length ? `${f.req.method} is not defined for ${f.url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.url.pathname}.`,
+      },
+      allowed.length ? { Allow: allowed.join(', ') } : {},
+    );
     return ANSWERED;
   }
 
@@ -193,7 +221,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let read: ReadBody = { body: undefined, raw: undefined, mediaType: null, decoded: false };
     if (op.requestContentTypes.length > 0) {
       const codecs = bodyCodecs[op.operationId];
-      const got = await readBody(f.req, { limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY, accepted: op.requestContentTypes, encodings: op.contentEncodings, codecs, where: `${op.method} ${op.path}` });
+      const got = await readBody(f.req, {
+        limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY,
+        accepted: op.requestContentTypes,
+        encodings: op.contentEncodings,
+        codecs,
+        where: `${op.method} ${op.path}`,
+      });
       if (!got.ok) {
         const fault = got.fault;
         if (fault.code === 'payload_too_large') {
@@ -204,7 +238,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         } else sendProblem(f.res, f.ctx, fault.code, { detail: fault.detail });
         return ANSWERED;
       }
-      read = { body: got.json, raw: got.raw, mediaType: got.mediaType, decoded: got.decoded, codec: got.decoded && got.mediaType ? codecs?.[got.mediaType] : undefined };
+      read = {
+        body: got.json,
+        raw: got.raw,
+        mediaType: got.mediaType,
+        decoded: got.decoded,
+        codec: got.decoded && got.mediaType ? codecs?.[got.mediaType] : undefined,
+      };
       const items = op.maxItems && read.body && typeof read.body === 'object' ? (read.body as Record<string, unknown>)[op.maxItems.field] : undefined;
       if (op.maxItems && Array.isArray(items) && items.length > op.maxItems.max) {
         sendProblem(f.res, f.ctx, 'batch_too_large', {
@@ -274,7 +314,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function tenantState(f: Flow, op: OperationModel, principal: Principal | null): Promise<Step<null>> {
     if (!principal?.projectId || !op.errorCodes.includes('project_archived')) return null;
     if ((await opts.directory.projectStatus(principal.tenantId, principal.projectId)) !== 'archived') return null;
-    sendProblem(f.res, f.ctx, 'project_archived', { detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`, project_id: principal.projectId });
+    sendProblem(f.res, f.ctx, 'project_archived', {
+      detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`,
+      project_id: principal.projectId,
+    });
     return ANSWERED;
   }
 
@@ -288,12 +331,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // A decoded binary body is checked as its JSON form is: the same limits in either encoding.
     const checked = opts.validator.body(op, read.decoded ? 'application/json' : read.mediaType, read.body);
     if (checked.ok) return params.query;
-    sendProblem(f.res, f.ctx, checked.code, { detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`, errors: checked.errors });
+    sendProblem(f.res, f.ctx, checked.code, {
+      detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`,
+      errors: checked.errors,
+    });
     return ANSWERED;
   }
 
   /** 10. Idempotency: a kept answer is replayed; the same key with another body is 409. */
-  async function replay(f: Flow, op: OperationModel, principal: Principal | null, raw: Buffer | undefined): Promise<Step<{ key: string; digest: string; tenantId: string } | null>> {
+  async function replay(
+    f: Flow,
+    op: OperationModel,
+    principal: Principal | null,
+    raw: Buffer | undefined,
+  ): Promise<Step<{ key: string; digest: string; tenantId: string } | null>> {
     const idemKey = op.method === 'POST' && principal ? f.req.headers['idempotency-key'] : undefined;
     if (typeof idemKey !== 'string') return null;
     const key = `${op.operationId}:${idemKey}`;
@@ -302,13 +353,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const kept = await idempotency.get(principal!.tenantId, key, now);
     const prior = kept && kept.expiresAt > now ? kept : undefined;
     if (!prior) return { key, digest, tenantId: principal!.tenantId };
-    if (prior.bodyDigest !== digest) sendProblem(f.res, f.ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
+    if (prior.bodyDigest !== digest)
+      sendProblem(f.res, f.ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
     else send(f.res, prior.status, prior.body, { ...f.out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
     return ANSWERED;
   }
 
   /** 12. Usage recorded for a 2xx, a binary request's 2xx encoded back, the answer kept for its Idempotency-Key, then written. */
-  async function finish(f: Flow, op: OperationModel, principal: Principal | null, meters: Record<string, number>, idem: { key: string; digest: string; tenantId: string } | null, answer: Answer, read: ReadBody): Promise<void> {
+  async function finish(
+    f: Flow,
+    op: OperationModel,
+    principal: Principal | null,
+    meters: Record<string, number>,
+    idem: { key: string; digest: string; tenantId: string } | null,
+    answer: Answer,
+    read: ReadBody,
+  ): Promise<void> {
     if ('problem' in answer) return sendProblem(f.res, f.ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
     const { clock } = opts;
     if (principal && answer.status < 300 && op.quotas.length > 0) {
@@ -329,7 +389,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (answer.status < 400) {
         const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
         // Not kept (store fault): the answer still goes out; a retry then runs again instead of replaying.
-        await Promise.resolve(idempotency.set(idem.tenantId, idem.key, { bodyDigest: idem.digest, status: answer.status, body: answerBody, headers: stored, contentType, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS })).catch(() => undefined);
+        await Promise.resolve(
+          idempotency.set(idem.tenantId, idem.key, {
+            bodyDigest: idem.digest,
+            status: answer.status,
+            body: answerBody,
+            headers: stored,
+            contentType,
+            expiresAt: clock.now() + IDEMPOTENCY_TTL_MS,
+          }),
+        ).catch(() => undefined);
       }
     }
     send(f.res, answer.status, answerBody, headers, contentType);

@@ -23,7 +23,8 @@ export interface ParamInput {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export type ValidationResult = { ok: true; query: Record<string, unknown> } | { ok: false; code: 'invalid_request' | 'validation_failed'; errors: ProblemItem[] };
+export type ValidationResult =
+  { ok: true; query: Record<string, unknown> } | { ok: false; code: 'invalid_request' | 'validation_failed'; errors: ProblemItem[] };
 
 const MAX_ITEMS = 20;
 const KEYWORD_CODES: Record<string, string> = {
@@ -115,7 +116,12 @@ export class RequestValidator {
     for (const [name, value] of Object.entries(input.path)) data[`path:${name}`] = value;
     for (const name of c.queryNames) {
       const all = input.query.getAll(name);
-      if (all.length > 1) return { ok: false, code: 'invalid_request', errors: [{ pointer: '', code: 'duplicate', message: `query parameter \`${name}\` is given ${all.length} times` }] };
+      if (all.length > 1)
+        return {
+          ok: false,
+          code: 'invalid_request',
+          errors: [{ pointer: '', code: 'duplicate', message: `query parameter \`${name}\` is given ${all.length} times` }],
+        };
       if (all.length === 1) data[`query:${name}`] = all[0];
     }
     for (const name of c.headerNames) {
@@ -129,7 +135,11 @@ export class RequestValidator {
     }
     const errors = (c.params.errors ?? []).slice(0, MAX_ITEMS).map((e) => {
       const [where, name] = (e.instancePath.split('/')[1] ?? (e.params as { missingProperty?: string }).missingProperty ?? '').split(':');
-      return { pointer: '', code: KEYWORD_CODES[e.keyword] ?? e.keyword, message: `${where} parameter \`${name}\` ${e.keyword === 'required' ? 'is required' : e.message}` };
+      return {
+        pointer: '',
+        code: KEYWORD_CODES[e.keyword] ?? e.keyword,
+        message: `${where} parameter \`${name}\` ${e.keyword === 'required' ? 'is required' : e.message}`,
+      };
     });
     return { ok: false, code: 'invalid_request', errors };
   }
@@ -140,7 +150,8 @@ export class RequestValidator {
     if (c.body.size === 0) return { ok: true, query: {} };
     // No body at all (no media type either). A declared non-JSON body (OTLP protobuf) also has no
     // JSON value, but it is there: the handler decodes it.
-    if (json === undefined && mediaType === null) return { ok: false, code: 'validation_failed', errors: [{ pointer: '', code: 'required', message: 'a request body is required' }] };
+    if (json === undefined && mediaType === null)
+      return { ok: false, code: 'validation_failed', errors: [{ pointer: '', code: 'required', message: 'a request body is required' }] };
     const validate = c.body.get(mediaType ?? 'application/json');
     if (!validate || validate(json)) return { ok: true, query: {} };
     return { ok: false, code: 'validation_failed', errors: toItems(validate.errors) };

@@ -28,7 +28,12 @@ export async function prismAnswer(ctx: PrismContext, req: OperationRequest): Pro
   if (typeof pref === 'string') return { problem: 'invalid_request', members: { detail: pref } };
   const op = operationOf(ctx, req);
   if (pref.code !== undefined && !op.responses?.[String(pref.code)]) {
-    return { problem: 'invalid_request', members: { detail: `Prefer code=${pref.code} is not declared for ${req.operation.method} ${req.operation.path}; declared: ${Object.keys(op.responses).join(', ')}.` } };
+    return {
+      problem: 'invalid_request',
+      members: {
+        detail: `Prefer code=${pref.code} is not declared for ${req.operation.method} ${req.operation.path}; declared: ${Object.keys(op.responses).join(', ')}.`,
+      },
+    };
   }
   if (pref.code !== undefined && pref.code >= 400) return forcedProblem(ctx, req, pref.code, pref.exampleKey);
   let answer;
@@ -46,7 +51,7 @@ function exampleProblem(ctx: PrismContext, req: OperationRequest, status: number
   const resolved = resolveRef(ctx.document, operationOf(ctx, req).responses[String(status)]);
   const examples = resolved?.content?.['application/problem+json']?.examples ?? {};
   const key = exampleKey && examples[exampleKey] ? exampleKey : Object.keys(examples)[0];
-  return key ? resolveRef(ctx.document, examples[key])?.value ?? {} : {};
+  return key ? (resolveRef(ctx.document, examples[key])?.value ?? {}) : {};
 }
 
 /** `Prefer: code=4xx/5xx`: our problem for the example's code, with real, consistent headers. */

@@ -15,7 +15,10 @@ export class MockClock implements Clock {
   private state: ClockState = { offsetMs: 0, frozenAt: null };
 
   /** `shared`: other instances may change the clock, so {@link refresh} reads the store. */
-  constructor(private readonly store: StateStore, private readonly shared: boolean) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly shared: boolean,
+  ) {}
 
   now(): number {
     return (this.state.frozenAt ?? Date.now()) + this.state.offsetMs;

@@ -60,7 +60,12 @@ export async function snapshot(_req: ControlRequest, ctx: ControlContext): Promi
         // Each policy's remaining/limit per key or tenant, read without consuming (the console's meters).
         limits: await tenantLimits(ctx.model, ctx.policy, { id: t.id, plan, keys: keyDocs }, now),
         traces,
-        session_token: await new SignJWT({ tenant_id: t.id }).setProtectedHeader({ alg: 'HS256' }).setSubject(`usr_${t.id.slice(4)}`).setIssuedAt(nowS).setExpirationTime(nowS + ctx.fixtures.jwtTtlSeconds).sign(secret),
+        session_token: await new SignJWT({ tenant_id: t.id })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(`usr_${t.id.slice(4)}`)
+          .setIssuedAt(nowS)
+          .setExpirationTime(nowS + ctx.fixtures.jwtTtlSeconds)
+          .sign(secret),
       };
     }),
   );
@@ -78,7 +83,8 @@ export async function reset(req: ControlRequest, ctx: ControlContext): Promise<A
 /** `POST /__mock/clock {advance_seconds, freeze}`. */
 export async function setClock({ body }: ControlRequest, ctx: ControlContext): Promise<Answer> {
   const s = body.advance_seconds ?? 0;
-  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > MAX_ADVANCE_SECONDS) return bad(`\`advance_seconds\` must be a number of seconds from 0 to ${MAX_ADVANCE_SECONDS.toLocaleString('en')}.`);
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > MAX_ADVANCE_SECONDS)
+    return bad(`\`advance_seconds\` must be a number of seconds from 0 to ${MAX_ADVANCE_SECONDS.toLocaleString('en')}.`);
   if (body.freeze !== undefined && typeof body.freeze !== 'boolean') return bad('`freeze` must be true or false.');
   await ctx.clock.set({ advanceSeconds: s, freeze: body.freeze as boolean | undefined });
   return { status: 200, body: { clock: new Date(ctx.clock.now()).toISOString(), frozen: ctx.clock.frozen } };

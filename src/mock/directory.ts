@@ -21,10 +21,25 @@ export class StateDirectory implements TenantDirectory {
   private readonly owners = new Map<string, { tenantId: string; keyId: string }>();
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly store: StateStore, fixtures: Fixtures, private readonly clock: MockClock) {
+  constructor(
+    private readonly store: StateStore,
+    fixtures: Fixtures,
+    private readonly clock: MockClock,
+  ) {
     const at = new Date(0).toISOString();
     for (const t of fixtures.tenants) {
-      const keys = t.keys.map((k) => keyDoc({ id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked ?? false, name: k.name ?? k.id, secret: k.key, createdAt: at }));
+      const keys = t.keys.map((k) =>
+        keyDoc({
+          id: k.id,
+          tenantId: t.id,
+          scopes: k.scopes,
+          projectId: k.project_id,
+          revoked: k.revoked ?? false,
+          name: k.name ?? k.id,
+          secret: k.key,
+          createdAt: at,
+        }),
+      );
       const projects = t.projects.map((p) => ({ ...p, created_at: at, archived_at: p.status === 'archived' ? at : null }));
       this.seeds.set(t.id, { id: t.id, plan: t.plan, projects, keys });
       for (const k of keys) this.fixtureKeys.set(k.digest, k);
@@ -118,5 +133,9 @@ export function keyDoc(k: Omit<KeyDoc, 'prefix' | 'digest'>): KeyDoc {
 }
 
 function stamped(seed: TenantSeed, at: string): TenantSeed {
-  return { ...seed, projects: seed.projects.map((p) => ({ ...p, created_at: at, archived_at: p.status === 'archived' ? at : null })), keys: seed.keys.map((k) => ({ ...k, createdAt: at })) };
+  return {
+    ...seed,
+    projects: seed.projects.map((p) => ({ ...p, created_at: at, archived_at: p.status === 'archived' ? at : null })),
+    keys: seed.keys.map((k) => ({ ...k, createdAt: at })),
+  };
 }

@@ -49,10 +49,15 @@ export async function loadFixtures(model: ContractModel, dir = defaultMocksDir):
   const tenants: FixtureTenant[] = (raw.tenants ?? []).map((t: any, i: number) => {
     if (!t?.id || !/^ten_[A-Za-z0-9_]+$/.test(t.id)) fail(`tenants[${i}].id`, 'must look like ten_<name>');
     if (!planIds.includes(t.plan)) fail(`tenants[${i}].plan`, `unknown plan \`${t.plan}\`; known: ${planIds.join(', ')}`);
-    const projects = (t.projects ?? []).map((p: any) => ({ id: String(p.id), name: String(p.name ?? p.id), status: p.status === 'archived' ? 'archived' : 'active' }));
+    const projects = (t.projects ?? []).map((p: any) => ({
+      id: String(p.id),
+      name: String(p.name ?? p.id),
+      status: p.status === 'archived' ? 'archived' : 'active',
+    }));
     if (!projects.some((p: { status: string }) => p.status === 'active')) fail(`tenants[${i}].projects`, 'needs at least one active project');
     const keys = (t.keys ?? []).map((k: any, j: number) => {
-      if (typeof k.key !== 'string' || !/^tl_(live|test)_[A-Za-z0-9_]{24,64}$/.test(k.key)) fail(`tenants[${i}].keys[${j}].key`, 'must match tl_(live|test)_ and 24–64 letters, digits or _');
+      if (typeof k.key !== 'string' || !/^tl_(live|test)_[A-Za-z0-9_]{24,64}$/.test(k.key))
+        fail(`tenants[${i}].keys[${j}].key`, 'must match tl_(live|test)_ and 24–64 letters, digits or _');
       if (seenKeys.has(k.key)) fail(`tenants[${i}].keys[${j}].key`, 'is used twice');
       seenKeys.add(k.key);
       if (!projects.some((p: { id: string }) => p.id === k.project_id)) fail(`tenants[${i}].keys[${j}].project_id`, `names no project of ${t.id}`);

@@ -12,7 +12,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createRouter, loadContract, type ContractModel, type OpenApiDocument } from '../contract/index.js';
 import { serveDocs } from '../docs/index.js';
-import { answerClientErrors, createPipeline, lingerClose, readBody, requestIdOf, RequestValidator, send, sendProblem, type Answer, type IdempotencyStore, type OperationRequest, type Pipeline } from '../http/index.js';
+import {
+  answerClientErrors,
+  createPipeline,
+  lingerClose,
+  readBody,
+  requestIdOf,
+  RequestValidator,
+  send,
+  sendProblem,
+  type Answer,
+  type IdempotencyStore,
+  type OperationRequest,
+  type Pipeline,
+} from '../http/index.js';
 import { IDEMPOTENCY_TTL_MS } from '../http/idempotency.js';
 import type { LogEntry } from '../http/index.js';
 import type { ProblemContext } from '../http/respond.js';
@@ -82,7 +95,7 @@ async function load(config: MockConfig, stores: MockStores, clock: MockClock, on
     const [name, override] = parsePolicyOption(text);
     policies[name] = override;
   }
-  const enabled = config.rateLimit === false ? false : fromEnv.enabled ?? true;
+  const enabled = config.rateLimit === false ? false : (fromEnv.enabled ?? true);
   const model = applyOverrides(contract.model, { enabled, policies });
   const document = contract.document;
   const directory = new StateDirectory(stores.state, fixtures, clock);
@@ -132,7 +145,9 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   // start anyway: `failMode` applies and tenants are seeded on first use once it is.
   await stores.ready(2000);
   await clock.refresh();
-  await live.directory.seedAll(false).catch((err: Error) => console.error(`traceloom mock: state not seeded yet (${err.message}); tenants are seeded on first use`));
+  await live.directory
+    .seedAll(false)
+    .catch((err: Error) => console.error(`traceloom mock: state not seeded yet (${err.message}); tenants are seeded on first use`));
 
   let closing = false;
   const server = createServer((req, res) => {
@@ -215,7 +230,14 @@ async function dispatch(req: OperationRequest, res: ServerResponse, live: Live, 
 }
 
 /** The control API and the console: localhost only, request id, route, shared body reader (413 over 64 KB), handler. */
-async function controlStage(req: IncomingMessage, res: ServerResponse, path: string, live: Live, config: MockConfig, mockConsole: MockConsole | null): Promise<void> {
+async function controlStage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  live: Live,
+  config: MockConfig,
+  mockConsole: MockConsole | null,
+): Promise<void> {
   const requestId = requestIdOf(req.headers['x-request-id']);
   const ctx: ProblemContext = { model: live.model, requestId, instance: path, headers: { 'X-Request-Id': requestId } };
   const local = config.control && LOCAL.has(req.socket.remoteAddress ?? '');
@@ -224,7 +246,13 @@ async function controlStage(req: IncomingMessage, res: ServerResponse, path: str
   if (!local || !('run' in route)) {
     req.resume();
     const allowed = 'allowed' in route && config.control ? route.allowed : [];
-    return sendProblem(res, ctx, 'not_found', { detail: allowed.length ? `${req.method} is not a control operation on ${path}; use ${allowed.join(', ')}.` : 'No operation at this path.' }, allowed.length ? { Allow: allowed.join(', ') } : {});
+    return sendProblem(
+      res,
+      ctx,
+      'not_found',
+      { detail: allowed.length ? `${req.method} is not a control operation on ${path}; use ${allowed.join(', ')}.` : 'No operation at this path.' },
+      allowed.length ? { Allow: allowed.join(', ') } : {},
+    );
   }
   const body = await controlBody(req, res, ctx);
   if (body === null) return;

@@ -7,7 +7,8 @@ import type { LogEntry } from '../http/index.js';
 /** The log callback for a mode, or undefined when logging is off. */
 export function requestLog(mode: 'pretty' | 'json' | false): ((e: LogEntry) => void) | undefined {
   if (mode === 'json') {
-    return ({ headers: _headers, ...e }) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...e, ms: Math.round(e.ms * 100) / 100 })}\n`); // the answer's headers go to the console only
+    return ({ headers: _headers, ...e }) =>
+      process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...e, ms: Math.round(e.ms * 100) / 100 })}\n`); // the answer's headers go to the console only
   }
   if (mode === 'pretty') {
     return (e) => {

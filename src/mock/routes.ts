@@ -7,9 +7,7 @@
 import { reset, setClock, setPlan, setProjectStatus, setUsage, snapshot, type ControlHandler } from './control.js';
 import { resources, type Resource } from './resources/index.js';
 
-export type Route =
-  | { kind: 'operation'; operationId: string; run: Resource }
-  | { kind: 'control'; method: string; path: RegExp; run: ControlHandler };
+export type Route = { kind: 'operation'; operationId: string; run: Resource } | { kind: 'control'; method: string; path: RegExp; run: ControlHandler };
 
 const control = (method: string, path: RegExp, run: ControlHandler): Route => ({ kind: 'control', method, path, run });
 

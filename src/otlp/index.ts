@@ -7,7 +7,19 @@
 import { decodeTraceRequest, encodeTraceResponse, type Decoded } from './codec.js';
 
 export { decodeTraceRequest, decodeTraceResponse, encodeTraceResponse, type Decoded } from './codec.js';
-export { mergeSpans, nanosToIso, plainValue, toSpan, toTraces, traceRecord, MAX_SPANS_PER_TRACE, type OtlpTrace, type Rejection, type TraceloomSpan, type TraceRecord } from './map.js';
+export {
+  mergeSpans,
+  nanosToIso,
+  plainValue,
+  toSpan,
+  toTraces,
+  traceRecord,
+  MAX_SPANS_PER_TRACE,
+  type OtlpTrace,
+  type Rejection,
+  type TraceloomSpan,
+  type TraceRecord,
+} from './map.js';
 export { exportTraces, type ExportResult, type TraceStore } from './ingest.js';
 
 /** How a binary request body is decoded into its JSON form, and a 2xx answer encoded back. */

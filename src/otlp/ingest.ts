@@ -34,7 +34,10 @@ export function exportTraces(request: unknown, store: TraceStore<any>, ctx: { pr
     const existing = store.get(incoming.trace_id) as TraceRecord | undefined;
     const merged = mergeSpans(existing?.spans ?? [], incoming.spans);
     if (merged.refused) {
-      refusals.push({ count: merged.refused, reason: `Trace ${incoming.trace_id} holds ${merged.spans.length} spans, its limit; ${merged.refused} more refused.` });
+      refusals.push({
+        count: merged.refused,
+        reason: `Trace ${incoming.trace_id} holds ${merged.spans.length} spans, its limit; ${merged.refused} more refused.`,
+      });
     }
     if (merged.added === 0) continue;
     const base = existing ?? { project_id: ctx.projectId, created_at: new Date(ctx.now).toISOString(), metadata: incoming.metadata };
@@ -44,6 +47,16 @@ export function exportTraces(request: unknown, store: TraceStore<any>, ctx: { pr
     traceIds.push(incoming.trace_id);
   }
   const count = refusals.reduce((n, r) => n + r.count, 0);
-  const body = count ? { partialSuccess: { rejectedSpans: String(count), errorMessage: refusals.map((r) => r.reason).join(' ').slice(0, 1000) } } : {};
+  const body = count
+    ? {
+        partialSuccess: {
+          rejectedSpans: String(count),
+          errorMessage: refusals
+            .map((r) => r.reason)
+            .join(' ')
+            .slice(0, 1000),
+        },
+      }
+    : {};
   return { body, usage, traceIds };
 }

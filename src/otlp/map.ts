@@ -114,7 +114,8 @@ export function nanosToIso(nanos: unknown): string {
   return new Date(ms).toISOString();
 }
 
-const text = (v: unknown) => (typeof v === 'string' ? v.replace(CONTROL, '').slice(0, MAX_TEXT) : v === undefined ? undefined : JSON.stringify(v).slice(0, MAX_TEXT));
+const text = (v: unknown) =>
+  typeof v === 'string' ? v.replace(CONTROL, '').slice(0, MAX_TEXT) : v === undefined ? undefined : JSON.stringify(v).slice(0, MAX_TEXT);
 const tokens = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, MAX_TOKENS) : undefined);
 const firstOf = (attrs: Map<string, unknown>, keys: string[]) => keys.map((k) => attrs.get(k)).find((v) => v !== undefined && v !== '');
 
@@ -149,7 +150,10 @@ export function toSpan(span: Json, scope?: Json): TraceloomSpan {
   if (span.endTimeUnixNano !== undefined) out.end_time = nanosToIso(span.endTimeUnixNano);
   if (typeof model === 'string' && MODEL.test(model)) out.model = model;
   if (typeof provider === 'string') {
-    const p = provider.toLowerCase().replace(/[^a-z0-9_-]+/g, '_').slice(0, 64);
+    const p = provider
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '_')
+      .slice(0, 64);
     if (p) out.provider = p;
   }
   const prompt = text(firstOf(attrs, ['gen_ai.input.messages', 'gen_ai.prompt']));
@@ -194,7 +198,9 @@ export function toTraces(request: unknown): { traces: OtlpTrace[]; rejected: Rej
       }
     }
   }
-  const rejected = invalid ? [{ count: invalid, reason: `${invalid} span${invalid === 1 ? ' has' : 's have'} an all-zero trace or span id, which OTLP defines as invalid.` }] : [];
+  const rejected = invalid
+    ? [{ count: invalid, reason: `${invalid} span${invalid === 1 ? ' has' : 's have'} an all-zero trace or span id, which OTLP defines as invalid.` }]
+    : [];
   return { traces: [...traces.values()], rejected };
 }
 
@@ -202,7 +208,11 @@ export function toTraces(request: unknown): { traces: OtlpTrace[]; rejected: Rej
  * Adds `incoming` spans to a trace's `existing` ones: a span id already there (or repeated in
  * `incoming`) is ignored, as a retried export must change nothing; spans past `max` are refused.
  */
-export function mergeSpans(existing: readonly TraceloomSpan[], incoming: readonly TraceloomSpan[], max = MAX_SPANS_PER_TRACE): { spans: TraceloomSpan[]; added: number; duplicates: number; refused: number } {
+export function mergeSpans(
+  existing: readonly TraceloomSpan[],
+  incoming: readonly TraceloomSpan[],
+  max = MAX_SPANS_PER_TRACE,
+): { spans: TraceloomSpan[]; added: number; duplicates: number; refused: number } {
   const seen = new Set(existing.map((s) => s.span_id));
   const spans = [...existing];
   let duplicates = 0;
@@ -219,14 +229,24 @@ export function mergeSpans(existing: readonly TraceloomSpan[], incoming: readonl
 }
 
 /** The stored trace for `spans`: name from the root span, times spanning them all, error if any span failed. */
-export function traceRecord(id: string, spans: TraceloomSpan[], base: { project_id: string; created_at: string; metadata?: Record<string, string> }): TraceRecord {
+export function traceRecord(
+  id: string,
+  spans: TraceloomSpan[],
+  base: { project_id: string; created_at: string; metadata?: Record<string, string> },
+): TraceRecord {
   const ids = new Set(spans.map((s) => s.span_id));
   const root = spans.find((s) => !s.parent_span_id) ?? spans.find((s) => !ids.has(s.parent_span_id!)) ?? spans[0]!;
   const start = spans.reduce((min, s) => (s.start_time < min ? s.start_time : min), spans[0]!.start_time);
   const ends = spans.map((s) => s.end_time).filter((e): e is string => e !== undefined);
   const end = ends.length ? ends.reduce((max, e) => (e > max ? e : max)) : undefined;
   // Error if any span failed; else the root's status; else ok once any span says so.
-  const status = spans.some((s) => s.status === 'error') ? 'error' : root.status !== 'unset' ? root.status : spans.some((s) => s.status === 'ok') ? 'ok' : 'unset';
+  const status = spans.some((s) => s.status === 'error')
+    ? 'error'
+    : root.status !== 'unset'
+      ? root.status
+      : spans.some((s) => s.status === 'ok')
+        ? 'ok'
+        : 'unset';
   const record: TraceRecord = {
     id,
     project_id: base.project_id,

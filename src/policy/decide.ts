@@ -141,13 +141,7 @@ async function peek(c: CompiledOperation, facts: RequestFacts, store: PolicyStor
  * Refusals at steps 1–2 still report the limiters' current state (a read, no consumption), so
  * every response of a rate-limited operation carries its headers (DESIGN §3.4).
  */
-export function decide(
-  facts: RequestFacts,
-  model: ContractModel,
-  store: PolicyStore,
-  clock: Clock,
-  options: DecideOptions = {},
-): Promise<Decision> {
+export function decide(facts: RequestFacts, model: ContractModel, store: PolicyStore, clock: Clock, options: DecideOptions = {}): Promise<Decision> {
   // Written without async/await so a synchronous store (MemoryStore) costs no extra microtask
   // hops: the hot path allocates its answer and one resolved promise, nothing else.
   try {

@@ -27,7 +27,9 @@ function allPolicies(model: ContractModel): OperationModel {
       path: '/__peek',
       tag: '',
       summary: '',
-      policies: Object.values(model.policies).filter((p) => p.scope !== 'ip').map((p) => p.name),
+      policies: Object.values(model.policies)
+        .filter((p) => p.scope !== 'ip')
+        .map((p) => p.name),
       quotas: [],
       cap: null,
       plan: null,
@@ -48,11 +50,22 @@ function allPolicies(model: ContractModel): OperationModel {
  * Every api_key- and tenant-scoped limiter applying to `planId`, as seen by `apiKeyId` of
  * `tenantId` at `now` (one store call, `consume: false`). Rejects when the store fails.
  */
-export async function peekPolicies(model: ContractModel, store: PolicyStore, facts: { planId: string; tenantId: string; apiKeyId: string | null; now: number }): Promise<PeekedPolicy[]> {
+export async function peekPolicies(
+  model: ContractModel,
+  store: PolicyStore,
+  facts: { planId: string; tenantId: string; apiKeyId: string | null; now: number },
+): Promise<PeekedPolicy[]> {
   const c = compileOperation(model, allPolicies(model), facts.planId);
   if (c.limiters.length === 0) return [];
   const tag = hashTag(facts.tenantId, null);
   const keys = c.limiters.map((l) => tag + l.keyPart + scopeId(l.scope, facts.tenantId, facts.apiKeyId, null));
   const res = await store.evaluate({ now: facts.now, consume: false, specs: c.limiters, keys, usageKey: null, meters: [] });
-  return res.limiters.map((s, i) => ({ name: s.name, limit: s.limit, remaining: s.remaining, resetAt: s.resetAt, windowSeconds: s.windowSeconds, scope: c.limiters[i]!.scope }));
+  return res.limiters.map((s, i) => ({
+    name: s.name,
+    limit: s.limit,
+    remaining: s.remaining,
+    resetAt: s.resetAt,
+    windowSeconds: s.windowSeconds,
+    scope: c.limiters[i]!.scope,
+  }));
 }

@@ -28,7 +28,10 @@ export type RedisClient = Redis | Cluster;
 
 /** Parses `HOST:PORT[,HOST:PORT…]` (`--redis-cluster`, `REDIS_CLUSTER_NODES`); throws what is wrong. */
 export function parseClusterNodes(text: string): string[] {
-  const nodes = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const nodes = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (nodes.length === 0) throw new Error('Redis Cluster nodes: none given; expected HOST:PORT[,HOST:PORT…], e.g. 127.0.0.1:7000,127.0.0.1:7001');
   for (const node of nodes) {
     const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(node);
@@ -71,7 +74,12 @@ export function createRedisClient(connection: RedisConnection, options: RedisCli
       redisOptions: nodeOptions,
     });
   } else {
-    client = new Redis(connection.url ?? 'redis://127.0.0.1:6379', { ...nodeOptions, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry });
+    client = new Redis(connection.url ?? 'redis://127.0.0.1:6379', {
+      ...nodeOptions,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      retryStrategy: retry,
+    });
   }
   // Without a listener ioredis would re-emit connection errors as uncaught exceptions.
   client.on('error', () => {});

@@ -77,7 +77,14 @@ export class RedisStore implements PolicyStore {
     const limiters: LimiterResult[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const s = specs[i]!;
-      limiters[i] = { name: s.name, limit: s.limit, remaining: reply[2 + 3 * i]!, resetAt: reply[3 + 3 * i]!, windowSeconds: s.windowSeconds, admitted: reply[1 + 3 * i] === 1 };
+      limiters[i] = {
+        name: s.name,
+        limit: s.limit,
+        remaining: reply[2 + 3 * i]!,
+        resetAt: reply[3 + 3 * i]!,
+        windowSeconds: s.windowSeconds,
+        admitted: reply[1 + 3 * i] === 1,
+      };
     }
     return { allowed: reply[0] === 1, limiters, usage: m > 0 ? reply.slice(1 + 3 * n) : [] };
   }

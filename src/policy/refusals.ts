@@ -16,7 +16,10 @@ export interface Refusal {
 
 /** Thrown by a store adapter when the store cannot be reached; the pipeline answers {@link unavailable}. */
 export class StoreUnavailableError extends Error {
-  constructor(readonly store: string, cause?: unknown) {
+  constructor(
+    readonly store: string,
+    cause?: unknown,
+  ) {
     super(`${store} is unavailable${cause instanceof Error ? ` (${cause.message})` : ''}`, { cause });
   }
 }
@@ -40,7 +43,13 @@ export function forcedRateLimit(decision: Decision, now: number): Refusal | null
   const first = decision.perPolicy[0];
   if (!first) return null;
   const retry = Math.max(1, Math.ceil((first.resetAt - now) / 1000));
-  const spent: Decision = { ...decision, allowed: false, perPolicy: [{ ...first, remaining: 0, resetAt: now + retry * 1000 }, ...decision.perPolicy.slice(1)], retryAfter: retry, violated: [first.name] };
+  const spent: Decision = {
+    ...decision,
+    allowed: false,
+    perPolicy: [{ ...first, remaining: 0, resetAt: now + retry * 1000 }, ...decision.perPolicy.slice(1)],
+    retryAfter: retry,
+    violated: [first.name],
+  };
   return {
     code: 'rate_limited',
     members: {

@@ -110,7 +110,12 @@ export function createServer(options: ServerOptions): Express {
   async function dispatch(req: OperationRequest): Promise<Answer> {
     const handler = handlers[req.operation.operationId];
     if (!handler) {
-      return { problem: 'not_implemented', members: { detail: `${req.operation.operationId} (${req.operation.method} ${req.operation.path}) has no handler yet; add one to createServer({handlers}).` } };
+      return {
+        problem: 'not_implemented',
+        members: {
+          detail: `${req.operation.operationId} (${req.operation.method} ${req.operation.path}) has no handler yet; add one to createServer({handlers}).`,
+        },
+      };
     }
     const ctx: ServerContext = {
       principal: req.principal,
@@ -130,7 +135,12 @@ export function createServer(options: ServerOptions): Express {
       headers?: Record<string, string>;
       contentType?: string;
     };
-    return { status: result.status, body: result.body, headers: result.headers, contentType: result.status >= 400 ? 'application/problem+json' : (result.contentType ?? 'application/json') };
+    return {
+      status: result.status,
+      body: result.body,
+      headers: result.headers,
+      contentType: result.status >= 400 ? 'application/problem+json' : (result.contentType ?? 'application/json'),
+    };
   }
 
   const app = express();

@@ -54,19 +54,38 @@ afterAll(async () => {
 /** What a request may change: per tenant, its traces, usage, keys and projects. */
 async function domainState(): Promise<unknown> {
   const state = (await (await fetch(`${mock.url}/__mock/state`)).json()) as { tenants: any[] };
-  return state.tenants.map((t) => ({ id: t.id, plan: t.plan, traces: t.traces, usage: t.usage, keys: t.keys.map((k: any) => [k.id, k.revoked]), projects: t.projects }));
+  return state.tenants.map((t) => ({
+    id: t.id,
+    plan: t.plan,
+    traces: t.traces,
+    usage: t.usage,
+    keys: t.keys.map((k: any) => [k.id, k.revoked]),
+    projects: t.projects,
+  }));
 }
 
 type Send = () => Promise<RawReply>;
 
 /** A request through the raw client: method, target, headers, body. */
-function req(method: string, target: string | Buffer, headers: Record<string, string | Buffer> = {}, body?: string | Buffer, options: { end?: boolean } = {}): Send {
+function req(
+  method: string,
+  target: string | Buffer,
+  headers: Record<string, string | Buffer> = {},
+  body?: string | Buffer,
+  options: { end?: boolean } = {},
+): Send {
   return () => {
-    const lines: Buffer[] = [Buffer.concat([Buffer.from(`${method} `), Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'), Buffer.from(' HTTP/1.1')])];
+    const lines: Buffer[] = [
+      Buffer.concat([Buffer.from(`${method} `), Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'), Buffer.from(' HTTP/1.1')]),
+    ];
     const all: Record<string, string | Buffer> = { Host: '127.0.0.1', Connection: 'close', ...headers };
     if (body !== undefined && !('Content-Length' in all) && !('Transfer-Encoding' in all)) all['Content-Length'] = String(Buffer.byteLength(body));
     for (const [k, v] of Object.entries(all)) lines.push(Buffer.concat([Buffer.from(`${k}: `), Buffer.isBuffer(v) ? v : Buffer.from(v, 'latin1')]));
-    return rawRequest(mock.port, { head: Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from('\r\n'), l] : [l]))), chunks: body === undefined ? [] : [body], end: options.end });
+    return rawRequest(mock.port, {
+      head: Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from('\r\n'), l] : [l]))),
+      chunks: body === undefined ? [] : [body],
+      end: options.end,
+    });
   };
 }
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -102,8 +121,16 @@ describe('bad-input catalogue', () => {
   describe('malformed and truncated JSON', () => {
     it.each<Case>([
       { given: 'an unterminated object', send: () => req('POST', '/v1/ingest', json(), '{"trace_id": ')(), want: { status: 400, code: 'malformed_json' } },
-      { given: 'a trace cut in half', send: () => req('POST', '/v1/ingest', json(), validTrace().slice(0, 60))(), want: { status: 400, code: 'malformed_json' } },
-      { given: 'trailing garbage after the object', send: () => req('POST', '/v1/ingest', json(), `${validTrace()} }`)(), want: { status: 400, code: 'malformed_json' } },
+      {
+        given: 'a trace cut in half',
+        send: () => req('POST', '/v1/ingest', json(), validTrace().slice(0, 60))(),
+        want: { status: 400, code: 'malformed_json' },
+      },
+      {
+        given: 'trailing garbage after the object',
+        send: () => req('POST', '/v1/ingest', json(), `${validTrace()} }`)(),
+        want: { status: 400, code: 'malformed_json' },
+      },
       { given: 'an empty body declared as JSON', send: () => req('POST', '/v1/ingest', json(), '')(), want: { status: 400, code: 'malformed_json' } },
       { given: 'NaN and single quotes', send: () => req('POST', '/v1/ingest', json(), "{'trace_id': NaN}")(), want: { status: 400, code: 'malformed_json' } },
       {
@@ -118,11 +145,31 @@ describe('bad-input catalogue', () => {
 
   describe('wrong and missing content type', () => {
     it.each<Case>([
-      { given: 'JSON sent as text/plain', send: () => req('POST', '/v1/ingest', { ...bearer(keys.pro), 'Content-Type': 'text/plain' }, validTrace())(), want: { status: 415, code: 'unsupported_media_type' } },
-      { given: 'a body without Content-Type', send: () => req('POST', '/v1/ingest', bearer(keys.pro), validTrace())(), want: { status: 415, code: 'unsupported_media_type' } },
-      { given: 'a form post', send: () => req('POST', '/v1/feedback', { ...bearer(keys.pro), 'Content-Type': 'application/x-www-form-urlencoded' }, 'trace_id=tr_abcdef&score=1')(), want: { status: 415, code: 'unsupported_media_type' } },
-      { given: 'protobuf where only JSON is declared', send: () => req('POST', '/v1/ingest', { ...bearer(keys.pro), 'Content-Type': 'application/x-protobuf' }, Buffer.from([0x0a, 0x02, 0x08, 0x01]))(), want: { status: 415, code: 'unsupported_media_type' } },
-      { given: 'no body at all on an operation that requires one', send: () => req('POST', '/v1/ingest', bearer(keys.pro))(), want: { status: 422, code: 'validation_failed' } },
+      {
+        given: 'JSON sent as text/plain',
+        send: () => req('POST', '/v1/ingest', { ...bearer(keys.pro), 'Content-Type': 'text/plain' }, validTrace())(),
+        want: { status: 415, code: 'unsupported_media_type' },
+      },
+      {
+        given: 'a body without Content-Type',
+        send: () => req('POST', '/v1/ingest', bearer(keys.pro), validTrace())(),
+        want: { status: 415, code: 'unsupported_media_type' },
+      },
+      {
+        given: 'a form post',
+        send: () => req('POST', '/v1/feedback', { ...bearer(keys.pro), 'Content-Type': 'application/x-www-form-urlencoded' }, 'trace_id=tr_abcdef&score=1')(),
+        want: { status: 415, code: 'unsupported_media_type' },
+      },
+      {
+        given: 'protobuf where only JSON is declared',
+        send: () => req('POST', '/v1/ingest', { ...bearer(keys.pro), 'Content-Type': 'application/x-protobuf' }, Buffer.from([0x0a, 0x02, 0x08, 0x01]))(),
+        want: { status: 415, code: 'unsupported_media_type' },
+      },
+      {
+        given: 'no body at all on an operation that requires one',
+        send: () => req('POST', '/v1/ingest', bearer(keys.pro))(),
+        want: { status: 422, code: 'validation_failed' },
+      },
     ])('refuses $given with $want.status $want.code', async (c) => {
       await expectRefused(c);
     });
@@ -135,22 +182,19 @@ describe('bad-input catalogue', () => {
       for (const op of withBody) expect(op.maxBodyBytes, op.operationId).toBeGreaterThan(0);
     });
 
-    it.each(withBody.map((op) => op.operationId))(
-      '%s: Content-Length one byte over the limit is answered 413 after 16 KB of it',
-      async (operationId) => {
-        const op = mock.model.operations.find((o) => o.operationId === operationId)!;
-        const limit = op.maxBodyBytes!;
-        const path = op.path.replace(/\{[^}]+\}/g, 'x_abcdef');
-        const head = `${op.method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${keys.pro}\r\nContent-Type: application/json\r\nContent-Length: ${limit + 1}`;
-        const before = await domainState();
-        // 16 KB now, the rest only if no answer came within a second: the answer must not wait for it.
-        const r = await rawRequest(mock.port, { head, chunks: [Buffer.alloc(16 * 1024, 0x20), Buffer.alloc(limit + 1 - 16 * 1024, 0x20)], delayMs: 1000 });
-        expect(r.status).toBe(413);
-        expect(r.body).toMatchObject({ code: 'payload_too_large', status: 413, limit });
-        expect(r.sentBefore).toBeLessThanOrEqual(16 * 1024);
-        expect(await domainState()).toEqual(before);
-      },
-    );
+    it.each(withBody.map((op) => op.operationId))('%s: Content-Length one byte over the limit is answered 413 after 16 KB of it', async (operationId) => {
+      const op = mock.model.operations.find((o) => o.operationId === operationId)!;
+      const limit = op.maxBodyBytes!;
+      const path = op.path.replace(/\{[^}]+\}/g, 'x_abcdef');
+      const head = `${op.method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${keys.pro}\r\nContent-Type: application/json\r\nContent-Length: ${limit + 1}`;
+      const before = await domainState();
+      // 16 KB now, the rest only if no answer came within a second: the answer must not wait for it.
+      const r = await rawRequest(mock.port, { head, chunks: [Buffer.alloc(16 * 1024, 0x20), Buffer.alloc(limit + 1 - 16 * 1024, 0x20)], delayMs: 1000 });
+      expect(r.status).toBe(413);
+      expect(r.body).toMatchObject({ code: 'payload_too_large', status: 413, limit });
+      expect(r.sentBefore).toBeLessThanOrEqual(16 * 1024);
+      expect(await domainState()).toEqual(before);
+    });
 
     it('a chunked body with no Content-Length is cut off soon after the limit (POST /v1/route-model, 512 KB)', async () => {
       const op = mock.model.operations.find((o) => o.operationId === 'routeModel')!;
@@ -189,7 +233,12 @@ describe('bad-input catalogue', () => {
       {
         given: 'a gzip bomb (10 MB of zeros in ~10 KB)',
         send: () => otlp(gz, gzipSync(Buffer.alloc(10 * 1024 * 1024)))(),
-        want: { status: 413, code: 'payload_too_large', limit, detail: `The body decompresses to more than ${limit} bytes, the limit of POST /v1/otlp/traces.` },
+        want: {
+          status: 413,
+          code: 'payload_too_large',
+          limit,
+          detail: `The body decompresses to more than ${limit} bytes, the limit of POST /v1/otlp/traces.`,
+        },
       },
       {
         given: 'a batch one byte over 5 MB once decompressed',
@@ -201,29 +250,57 @@ describe('bad-input catalogue', () => {
         send: () => otlp(gz, gzipSync(validOtlp()).subarray(0, 20))(),
         want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('truncated') },
       },
-      { given: 'a gzip stream whose checksum fails', send: () => otlp(gz, corrupt())(), want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('incorrect data check') } },
-      { given: 'plain JSON declared as gzip', send: () => otlp(gz, validOtlp())(), want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('incorrect header check') } },
+      {
+        given: 'a gzip stream whose checksum fails',
+        send: () => otlp(gz, corrupt())(),
+        want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('incorrect data check') },
+      },
+      {
+        given: 'plain JSON declared as gzip',
+        send: () => otlp(gz, validOtlp())(),
+        want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('incorrect header check') },
+      },
       {
         given: 'an encoding the route does not decode (br)',
         send: () => otlp({ 'Content-Type': 'application/json', 'Content-Encoding': 'br' }, validOtlp())(),
-        want: { status: 415, code: 'unsupported_media_type', detail: 'Content-Encoding br is not accepted by POST /v1/otlp/traces; send gzip or identity (or no Content-Encoding).' },
+        want: {
+          status: 415,
+          code: 'unsupported_media_type',
+          detail: 'Content-Encoding br is not accepted by POST /v1/otlp/traces; send gzip or identity (or no Content-Encoding).',
+        },
       },
       {
         given: 'gzip on a route that takes no content coding (POST /v1/ingest)',
         send: () => req('POST', '/v1/ingest', { ...json(), 'Content-Encoding': 'gzip' }, gzipSync(validTrace()))(),
-        want: { status: 415, code: 'unsupported_media_type', detail: 'Content-Encoding gzip is not accepted by POST /v1/ingest; send the body without Content-Encoding (identity).' },
+        want: {
+          status: 415,
+          code: 'unsupported_media_type',
+          detail: 'Content-Encoding gzip is not accepted by POST /v1/ingest; send the body without Content-Encoding (identity).',
+        },
       },
       {
         given: 'protobuf garbage (wire type 7)',
         send: () => otlp(pb, Buffer.from([0x0f, 0x01, 0x02]))(),
         want: { status: 400, code: 'malformed_body', detail: expect.stringContaining('invalid wire type 7') },
       },
-      { given: 'protobuf with a length past its end', send: () => otlp(pb, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))(), want: { status: 400, code: 'malformed_body' } },
-      { given: 'gzipped protobuf garbage', send: () => otlp({ ...pb, 'Content-Encoding': 'gzip' }, gzipSync(Buffer.from('hello world, not protobuf')))(), want: { status: 400, code: 'malformed_body' } },
+      {
+        given: 'protobuf with a length past its end',
+        send: () => otlp(pb, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))(),
+        want: { status: 400, code: 'malformed_body' },
+      },
+      {
+        given: 'gzipped protobuf garbage',
+        send: () => otlp({ ...pb, 'Content-Encoding': 'gzip' }, gzipSync(Buffer.from('hello world, not protobuf')))(),
+        want: { status: 400, code: 'malformed_body' },
+      },
       {
         given: 'protobuf whose trace id is 8 bytes, not 16',
         send: () => otlp(pb, protobufOf({ ...span, traceId: Buffer.alloc(8, 1), spanId: Buffer.alloc(8, 2) }))(),
-        want: { status: 422, code: 'validation_failed', errors: [expect.objectContaining({ pointer: '/resourceSpans/0/scopeSpans/0/spans/0/traceId', code: 'pattern' })] },
+        want: {
+          status: 422,
+          code: 'validation_failed',
+          errors: [expect.objectContaining({ pointer: '/resourceSpans/0/scopeSpans/0/spans/0/traceId', code: 'pattern' })],
+        },
       },
     ])('refuses $given with $want.status $want.code and stores nothing', async (c) => {
       await expectRefused(c);
@@ -244,18 +321,36 @@ describe('bad-input catalogue', () => {
       const op = mock.model.operations.find((o) => o.operationId === 'ingestBatch')!;
       const n = op.maxItems!.max + 1;
       expect(n).toBe(1001);
-      const traces = Array.from({ length: n }, (_, i) => ({ trace_id: `tr_batch${String(i).padStart(6, '0')}`, name: 'b', start_time: '2026-03-03T12:00:00Z', spans: [] }));
-      await expectRefused({ given: 'a 1,001-trace batch', send: req('POST', '/v1/ingest/batch', json(), JSON.stringify({ traces })), want: { status: 400, code: 'batch_too_large', limit: op.maxItems!.max } });
+      const traces = Array.from({ length: n }, (_, i) => ({
+        trace_id: `tr_batch${String(i).padStart(6, '0')}`,
+        name: 'b',
+        start_time: '2026-03-03T12:00:00Z',
+        spans: [],
+      }));
+      await expectRefused({
+        given: 'a 1,001-trace batch',
+        send: req('POST', '/v1/ingest/batch', json(), JSON.stringify({ traces })),
+        want: { status: 400, code: 'batch_too_large', limit: op.maxItems!.max },
+      });
     });
 
     it.each<Case>([
-      { given: '10,000 nested arrays as the body', send: () => req('POST', '/v1/ingest', json(), '['.repeat(10_000) + ']'.repeat(10_000))(), want: { status: 422, code: 'validation_failed' } },
       {
-        given: '10,000 nested objects inside metadata',
-        send: () => req('POST', '/v1/ingest', json(), JSON.stringify({ ...trace(0), metadata: '@' }).replace('"@"', '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)))(),
+        given: '10,000 nested arrays as the body',
+        send: () => req('POST', '/v1/ingest', json(), '['.repeat(10_000) + ']'.repeat(10_000))(),
         want: { status: 422, code: 'validation_failed' },
       },
-      { given: '1,000,000 nested arrays (2 MB)', send: () => req('POST', '/v1/ingest/batch', json(), '['.repeat(1_000_000) + ']'.repeat(1_000_000))(), want: { status: 422, code: 'validation_failed' } },
+      {
+        given: '10,000 nested objects inside metadata',
+        send: () =>
+          req('POST', '/v1/ingest', json(), JSON.stringify({ ...trace(0), metadata: '@' }).replace('"@"', '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)))(),
+        want: { status: 422, code: 'validation_failed' },
+      },
+      {
+        given: '1,000,000 nested arrays (2 MB)',
+        send: () => req('POST', '/v1/ingest/batch', json(), '['.repeat(1_000_000) + ']'.repeat(1_000_000))(),
+        want: { status: 422, code: 'validation_failed' },
+      },
       {
         given: 'a top-level __proto__ member',
         send: () => req('POST', '/v1/ingest', json(), validTrace().replace(/^\{/, '{"__proto__":{"polluted":"yes"},'))(),
@@ -271,7 +366,11 @@ describe('bad-input catalogue', () => {
         send: () => req('POST', '/v1/ingest/batch', json(), `{"traces":[${validTrace().replace(/^\{/, '{"prototype":{"polluted":"yes"},')}]}`)(),
         want: { status: 422, code: 'validation_failed' },
       },
-      { given: '__proto__ in a PATCH', send: () => req('PATCH', '/v1/eval-rules/rule_abcdef', json(), '{"__proto__":{"polluted":"yes"},"enabled":false}')(), want: { status: 422, code: 'validation_failed' } },
+      {
+        given: '__proto__ in a PATCH',
+        send: () => req('PATCH', '/v1/eval-rules/rule_abcdef', json(), '{"__proto__":{"polluted":"yes"},"enabled":false}')(),
+        want: { status: 422, code: 'validation_failed' },
+      },
     ])('refuses $given with $want.status $want.code', async (c) => {
       await expectRefused(c);
     });
@@ -299,9 +398,21 @@ describe('bad-input catalogue', () => {
       { given: 'an overlong encoding of "/" (C0 AF)', send: inString([0xc0, 0xaf]), want: { status: 400, code: 'malformed_json' } },
       { given: 'an encoded UTF-16 surrogate (ED A0 80)', send: inString([0xed, 0xa0, 0x80]), want: { status: 400, code: 'malformed_json' } },
       { given: 'a truncated multi-byte sequence (E2 82)', send: inString([0xe2, 0x82]), want: { status: 400, code: 'malformed_json' } },
-      { given: 'raw 0xFF bytes in the request target', send: req('GET', Buffer.from([...Buffer.from('/v1/traces/tr_'), 0xff, 0xfe]), bearer('x')), want: { status: 400, code: 'invalid_request' } },
-      { given: 'percent-encoded invalid UTF-8 in a path id', send: () => req('GET', '/v1/traces/tr_%FF%FE%FD', bearer(keys.pro))(), want: { status: 400, code: 'invalid_request' } },
-      { given: 'an API key with 0xFF bytes', send: req('GET', '/v1/traces', { Authorization: Buffer.from([...Buffer.from('Bearer tl_test_'), 0xff, 0xfe]) }), want: { status: 401, code: 'invalid_api_key' } },
+      {
+        given: 'raw 0xFF bytes in the request target',
+        send: req('GET', Buffer.from([...Buffer.from('/v1/traces/tr_'), 0xff, 0xfe]), bearer('x')),
+        want: { status: 400, code: 'invalid_request' },
+      },
+      {
+        given: 'percent-encoded invalid UTF-8 in a path id',
+        send: () => req('GET', '/v1/traces/tr_%FF%FE%FD', bearer(keys.pro))(),
+        want: { status: 400, code: 'invalid_request' },
+      },
+      {
+        given: 'an API key with 0xFF bytes',
+        send: req('GET', '/v1/traces', { Authorization: Buffer.from([...Buffer.from('Bearer tl_test_'), 0xff, 0xfe]) }),
+        want: { status: 401, code: 'invalid_api_key' },
+      },
     ])('refuses $given with $want.status $want.code', async (c) => {
       await expectRefused(c);
     });
@@ -310,8 +421,16 @@ describe('bad-input catalogue', () => {
   describe('huge headers', () => {
     it.each<Case>([
       { given: 'one 20 KB header', send: req('GET', '/v1/traces', { 'X-Big': 'a'.repeat(20_000) }), want: { status: 431, code: 'headers_too_large' } },
-      { given: '1,500 small headers (24 KB)', send: req('GET', '/v1/traces', Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`X-H${i}`, 'aaaaaaaa']))), want: { status: 431, code: 'headers_too_large' } },
-      { given: 'a 20 KB Authorization header', send: req('GET', '/v1/traces', { Authorization: `Bearer tl_test_${'a'.repeat(20_000)}` }), want: { status: 431, code: 'headers_too_large' } },
+      {
+        given: '1,500 small headers (24 KB)',
+        send: req('GET', '/v1/traces', Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`X-H${i}`, 'aaaaaaaa']))),
+        want: { status: 431, code: 'headers_too_large' },
+      },
+      {
+        given: 'a 20 KB Authorization header',
+        send: req('GET', '/v1/traces', { Authorization: `Bearer tl_test_${'a'.repeat(20_000)}` }),
+        want: { status: 431, code: 'headers_too_large' },
+      },
     ])('answers $given with $want.status $want.code and closes', async (c) => {
       const r = await expectRefused(c);
       expect(r.headers.connection).toBe('close');
@@ -336,7 +455,11 @@ describe('bad-input catalogue', () => {
         ['from=2026-02-30T00:00:00Z'],
         ['project_id=prj_%00%00%00'],
         [`api_key=${'tl_test_pro_00000000000000000000000001'}`],
-      ].map(([query]) => ({ given: `GET /v1/traces?${query!.slice(0, 40)}`, send: () => req('GET', `/v1/traces?${query}`, bearer(keys.pro))(), want: { status: 400, code: 'invalid_request' } })),
+      ].map(([query]) => ({
+        given: `GET /v1/traces?${query!.slice(0, 40)}`,
+        send: () => req('GET', `/v1/traces?${query}`, bearer(keys.pro))(),
+        want: { status: 400, code: 'invalid_request' },
+      })),
     )('refuses $given with 400 invalid_request', async (c) => {
       await expectRefused(c);
     });
@@ -362,7 +485,11 @@ describe('bad-input catalogue', () => {
       ['DELETE', '/v1/ingest', 'POST'],
       ['POST', '/v1/traces/tr_abcdef', 'DELETE, GET'],
     ])('answers %s %s with 404 not_found and Allow: %s', async (method, path, allow) => {
-      const r = await expectRefused({ given: '', send: req(method, path, bearer(keys.pro), method === 'GET' ? undefined : ''), want: { status: 404, code: 'not_found' } });
+      const r = await expectRefused({
+        given: '',
+        send: req(method, path, bearer(keys.pro), method === 'GET' ? undefined : ''),
+        want: { status: 404, code: 'not_found' },
+      });
       expect(r.headers.allow).toBe(allow);
     });
   });
@@ -398,7 +525,10 @@ describe('bad-input catalogue', () => {
       if (exp !== 0) jwt = jwt.setExpirationTime(exp);
       return jwt.sign(secret);
     };
-    const withToken = (token: () => Promise<string>): Send => async () => req('GET', '/v1/traces', bearer(await token()))();
+    const withToken =
+      (token: () => Promise<string>): Send =>
+      async () =>
+        req('GET', '/v1/traces', bearer(await token()))();
 
     it('accepts a valid session token from the control API and the full-scope key (so the refusals below are about the credential)', async () => {
       const state = (await (await fetch(`${mock.url}/__mock/state`)).json()) as { tenants: { id: string; session_token: string }[] };
@@ -414,14 +544,38 @@ describe('bad-input catalogue', () => {
       { given: 'a garbage key', send: req('GET', '/v1/traces', bearer('tl_test_garbage')), want: { status: 401, code: 'invalid_api_key' } },
       { given: 'a garbage x-api-key', send: req('GET', '/v1/traces', { 'x-api-key': 'not-a-key' }), want: { status: 401, code: 'invalid_api_key' } },
       { given: 'a revoked key', send: () => req('GET', '/v1/traces', bearer(keys.revoked))(), want: { status: 401, code: 'invalid_api_key' } },
-      { given: 'a key one character off', send: () => req('GET', '/v1/traces', bearer(keys.pro.slice(0, -1) + '2'))(), want: { status: 401, code: 'invalid_api_key' } },
+      {
+        given: 'a key one character off',
+        send: () => req('GET', '/v1/traces', bearer(keys.pro.slice(0, -1) + '2'))(),
+        want: { status: 401, code: 'invalid_api_key' },
+      },
       { given: 'Basic auth', send: req('GET', '/v1/traces', { Authorization: 'Basic dXNlcjpwYXNz' }), want: { status: 401, code: 'invalid_api_key' } },
-      { given: 'a JWT with alg none', send: withToken(async () => new UnsecuredJWT({ tenant_id: tenantId }).setSubject('usr_x').setExpirationTime('1h').encode()), want: { status: 401, code: 'invalid_api_key' } },
-      { given: 'a JWT signed with another secret', send: withToken(() => session({}, { secret: new TextEncoder().encode('not-the-mock-secret-not-the-mock-secret') })), want: { status: 401, code: 'invalid_api_key' } },
-      { given: 'a JWT signed with HS512 (alg not pinned)', send: withToken(() => session({}, { alg: 'HS512' })), want: { status: 401, code: 'invalid_api_key' } },
-      { given: 'an expired JWT', send: withToken(() => session({}, { exp: Math.floor(Date.now() / 1000) - 60 })), want: { status: 401, code: 'expired_token' } },
+      {
+        given: 'a JWT with alg none',
+        send: withToken(async () => new UnsecuredJWT({ tenant_id: tenantId }).setSubject('usr_x').setExpirationTime('1h').encode()),
+        want: { status: 401, code: 'invalid_api_key' },
+      },
+      {
+        given: 'a JWT signed with another secret',
+        send: withToken(() => session({}, { secret: new TextEncoder().encode('not-the-mock-secret-not-the-mock-secret') })),
+        want: { status: 401, code: 'invalid_api_key' },
+      },
+      {
+        given: 'a JWT signed with HS512 (alg not pinned)',
+        send: withToken(() => session({}, { alg: 'HS512' })),
+        want: { status: 401, code: 'invalid_api_key' },
+      },
+      {
+        given: 'an expired JWT',
+        send: withToken(() => session({}, { exp: Math.floor(Date.now() / 1000) - 60 })),
+        want: { status: 401, code: 'expired_token' },
+      },
       { given: 'a JWT without exp', send: withToken(() => session({}, { exp: 0 })), want: { status: 401, code: 'invalid_api_key' } },
-      { given: 'a JWT for a tenant that does not exist', send: withToken(() => session({ tenant_id: 'ten_nobodyhere' })), want: { status: 401, code: 'invalid_api_key' } },
+      {
+        given: 'a JWT for a tenant that does not exist',
+        send: withToken(() => session({ tenant_id: 'ten_nobodyhere' })),
+        want: { status: 401, code: 'invalid_api_key' },
+      },
       {
         given: 'a valid JWT whose payload was edited (tenant swapped)',
         send: withToken(async () => {

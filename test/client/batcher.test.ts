@@ -13,7 +13,13 @@ afterEach(async () => {
 const LIMITS = operationLimits.ingestBatch;
 
 function clientFor(s: Scripted, options: Partial<ClientOptions> = {}) {
-  return createClient({ apiKey: 'tl_test_x', baseUrl: s.url, backoff: { baseMs: 5, maxMs: 20 }, ...options, batch: { flushIntervalMs: 60_000, ...options.batch } });
+  return createClient({
+    apiKey: 'tl_test_x',
+    baseUrl: s.url,
+    backoff: { baseMs: 5, maxMs: 20 },
+    ...options,
+    batch: { flushIntervalMs: 60_000, ...options.batch },
+  });
 }
 
 /** Every trace_id the server received, over all batch requests. */
@@ -24,7 +30,13 @@ function perItem(pick: (traceId: string, index: number) => { status: 'accepted' 
   return (seen: Seen, res: ServerResponse) => {
     const results = tracesOf(seen).map((t, index) => ({ index, trace_id: t.trace_id, ...pick(t.trace_id, index) }));
     res.writeHead(202, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ accepted: results.filter((r) => r.status === 'accepted').length, rejected: results.filter((r) => r.status === 'rejected').length, results }));
+    res.end(
+      JSON.stringify({
+        accepted: results.filter((r) => r.status === 'accepted').length,
+        rejected: results.filter((r) => r.status === 'rejected').length,
+        results,
+      }),
+    );
   };
 }
 
@@ -62,7 +74,8 @@ describe('ingest batcher', () => {
   });
 
   it('splits and resends when the server answers 413, and remembers the smaller limit', async () => {
-    const tooBig: Responder = (seen, res, i, req) => (Buffer.byteLength(seen.body) > 3000 ? problem(413, 'payload_too_large')(seen, res, i, req) : acceptAll(seen, res, i, req));
+    const tooBig: Responder = (seen, res, i, req) =>
+      Buffer.byteLength(seen.body) > 3000 ? problem(413, 'payload_too_large')(seen, res, i, req) : acceptAll(seen, res, i, req);
     server = await scripted(tooBig);
     const client = clientFor(server);
     for (let i = 0; i < 64; i++) client.ingest(trace(i, { input: 'y'.repeat(100) }));
@@ -260,4 +273,3 @@ describe('ingest batcher', () => {
     );
   });
 });
-

@@ -44,7 +44,13 @@ describe('client against the mock', () => {
     const m = await start({ chaos: 0.25, rateLimit: false });
     const tenant = await m.tenant('enterprise');
     // maxRetries 10: with a 25% failure rate a batch fails 11 times in a row once in four million.
-    const client = createClient({ apiKey: await m.keyOf('enterprise'), baseUrl: m.url, maxRetries: 10, backoff: { baseMs: 5, maxMs: 50 }, batch: { maxItems: 20, concurrency: 3 } });
+    const client = createClient({
+      apiKey: await m.keyOf('enterprise'),
+      baseUrl: m.url,
+      maxRetries: 10,
+      backoff: { baseMs: 5, maxMs: 50 },
+      batch: { maxItems: 20, concurrency: 3 },
+    });
     for (let i = 0; i < 400; i++) client.ingest(trace(i + 1_000_000));
     await client.shutdown();
     const after = (await m.state()).tenants.find((t) => t.id === tenant.id)!;
@@ -80,7 +86,11 @@ describe('client against the mock', () => {
     const tenant = await m.tenant(free.id);
     const quota = free.quotas.traces;
     expect(quota).toBeTypeOf('number');
-    await fetch(`${m.url}/__mock/tenants/${tenant.id}/usage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ traces: quota }) });
+    await fetch(`${m.url}/__mock/tenants/${tenant.id}/usage`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ traces: quota }),
+    });
     const { client, statuses } = countingClient({ apiKey: await m.keyOf(free.id), baseUrl: m.url });
     const { error } = await client.POST('/v1/ingest', { body: trace(3_000_000) });
     expect(error).toMatchObject({ code: 'quota_exceeded' });

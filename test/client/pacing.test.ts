@@ -85,7 +85,7 @@ describe('pacing', () => {
     expect(Date.now() - started).toBeLessThan(10_000); // not the hour the ai policy asks for
   });
 
-  it('does not hold a request past maxWaitMs: it sends it and returns the server\'s answer', async () => {
+  it("does not hold a request past maxWaitMs: it sends it and returns the server's answer", async () => {
     server = await scripted([json(200, page, { ratelimit: '"default";r=0;t=3600' }), problem(429, 'rate_limited', { 'retry-after': '3600' })]);
     const client = createClient({ baseUrl: server.url, maxWaitMs: 500 });
     await client.GET('/v1/traces');
@@ -99,7 +99,8 @@ describe('pacing', () => {
 
 describe('pacing gate', () => {
   const headers = (value: string) => new Response(null, { status: 200, headers: { ratelimit: value } });
-  const pending = async (p: Promise<unknown>, ms = 30) => (await Promise.race([p.then(() => 'done'), new Promise((r) => setTimeout(() => r('pending'), ms))])) === 'pending';
+  const pending = async (p: Promise<unknown>, ms = 30) =>
+    (await Promise.race([p.then(() => 'done'), new Promise((r) => setTimeout(() => r('pending'), ms))])) === 'pending';
 
   it('sends the first request of an unknown policy alone; its answer releases as many as remain', async () => {
     const gate = new PacingGate();
@@ -179,7 +180,12 @@ describe('pacing gate', () => {
     const gate = new PacingGate();
     const far = Date.now() + 60_000;
     gate.observe(await gate.acquire(['default'], far), described('"default";r=0;t=2')); // 2 used, only 1 of them ours
-    expect(await pending(gate.acquire(['default'], far, AbortSignal.timeout(1500)).catch(() => undefined), 1200)).toBe(true);
+    expect(
+      await pending(
+        gate.acquire(['default'], far, AbortSignal.timeout(1500)).catch(() => undefined),
+        1200,
+      ),
+    ).toBe(true);
   });
 
   it('also waits on a burst companion the server names: `default.burst` spent while `default` has plenty left', async () => {

@@ -136,7 +136,7 @@ describe('network errors', () => {
     await expect(call).rejects.toMatchObject({ status: 0, code: 'timeout' });
   });
 
-  it('an abort signal stops a call that is waiting to retry, with the signal\'s reason', async () => {
+  it("an abort signal stops a call that is waiting to retry, with the signal's reason", async () => {
     server = await scripted([problem(429, 'rate_limited', { 'retry-after': '10' })]);
     const controller = new AbortController();
     let abortedAt = 0;
@@ -170,9 +170,17 @@ describe('retry delay', () => {
   const res = (status: number, headers: Record<string, string>) => new Response(null, { status, headers });
 
   it.each<{ given: Record<string, string>; want: number; why: string }>([
-    { given: { 'retry-after': '3', ratelimit: '"default";r=0;t=9', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1020' }, want: 3000, why: 'Retry-After first' },
+    {
+      given: { 'retry-after': '3', ratelimit: '"default";r=0;t=9', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1020' },
+      want: 3000,
+      why: 'Retry-After first',
+    },
     { given: { 'retry-after': new Date(1_005_000).toUTCString() }, want: 5000, why: 'Retry-After as an HTTP-date' },
-    { given: { ratelimit: '"default";r=5;t=30, "reads";r=0;t=2', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1020' }, want: 2000, why: 'RateLimit t of the exhausted policy' },
+    {
+      given: { ratelimit: '"default";r=5;t=30, "reads";r=0;t=2', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1020' },
+      want: 2000,
+      why: 'RateLimit t of the exhausted policy',
+    },
     { given: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1007' }, want: 7000, why: 'X-RateLimit-Reset (epoch seconds) when remaining is 0' },
     { given: { 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': '1007' }, want: 50, why: 'backoff when nothing is exhausted (0.5 × 100 ms)' },
     { given: {}, want: 50, why: 'backoff' },
@@ -201,7 +209,7 @@ describe('retry delay', () => {
 });
 
 describe('typed errors', () => {
-  it('keeps openapi-fetch\'s {data, error, response} and turns `error` into a TraceloomError', async () => {
+  it("keeps openapi-fetch's {data, error, response} and turns `error` into a TraceloomError", async () => {
     server = await scripted([problem(402, 'quota_exceeded', { 'x-request-id': 'req_abc' }, { meter: 'traces', limit: 10000, used: 10000 })]);
     const result = await clientFor(server).POST('/v1/ingest', { body: trace(1) });
     expect(result.data).toBeUndefined();
@@ -217,7 +225,11 @@ describe('typed errors', () => {
     const client = clientFor(server);
     await expect(client.traces.list({ limit: 5 })).resolves.toEqual(page);
     expect(server.requests[0]!.path).toBe('/v1/traces?limit=5');
-    await expect(client.traces.get('tr_x')).rejects.toMatchObject({ status: 404, code: 'not_found', message: '404 not_found: No trace tr_x. (request req_test)' });
+    await expect(client.traces.get('tr_x')).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+      message: '404 not_found: No trace tr_x. (request req_test)',
+    });
     await expect(client.traces.delete('tr_x')).resolves.toBeUndefined();
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/traces?limit=5', 'GET /v1/traces/tr_x', 'DELETE /v1/traces/tr_x']);
   });

@@ -13,7 +13,13 @@ function tinyDocument(): OpenApiDocument {
     info: { title: 't', version: '1' },
     paths: {
       '/v1/things/{thing_id}': {
-        delete: { operationId: 'deleteThing', tags: ['Things'], summary: 'Delete a thing', parameters: [{ name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '404': problem, '204': { description: 'gone' } } },
+        delete: {
+          operationId: 'deleteThing',
+          tags: ['Things'],
+          summary: 'Delete a thing',
+          parameters: [{ name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '404': problem, '204': { description: 'gone' } },
+        },
       },
       '/v1/things': {
         post: {
@@ -105,7 +111,7 @@ describe('SDK facade names', () => {
   it('renders every generated file from the tiny document too (no contract-specific assumptions)', async () => {
     const doc = tinyDocument();
     const files = await renderAll(doc, emptyModel());
-    expect(files.find((f) => f.name === 'sdk.ts')!.text).toContain("things: {");
+    expect(files.find((f) => f.name === 'sdk.ts')!.text).toContain('things: {');
   });
 });
 

@@ -41,7 +41,12 @@ export interface Call {
   body: any;
 }
 
-export async function call(target: Target, method: string, path: string, init: { key?: string | null; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Call> {
+export async function call(
+  target: Target,
+  method: string,
+  path: string,
+  init: { key?: string | null; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<Call> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.key !== null) headers.authorization = `Bearer ${init.key ?? target.keys.free}`;
   let body: string | Buffer | undefined;
@@ -147,7 +152,15 @@ export function conformanceSuite(name: string, start: () => Promise<Target>): vo
       const ok = await call(t, 'GET', '/v1/traces');
       const notFound = await call(t, 'GET', '/v1/traces/tr_doesnotexist1');
       for (const r of [ok, notFound]) {
-        for (const h of ['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-policy', 'x-request-id']) {
+        for (const h of [
+          'ratelimit',
+          'ratelimit-policy',
+          'x-ratelimit-limit',
+          'x-ratelimit-remaining',
+          'x-ratelimit-reset',
+          'x-ratelimit-policy',
+          'x-request-id',
+        ]) {
           expect(r.headers.get(h), `${r.status} ${h}`).not.toBeNull();
         }
         expectConsistent(r);
@@ -221,15 +234,36 @@ export function conformanceSuite(name: string, start: () => Promise<Target>): vo
 
     it('merges OTLP spans into a trace that exists (no 409), ignores a span id sent again, and refuses an archived project with 403', async () => {
       const traceId = `${Date.now().toString(16).padStart(16, '0')}${'ab'.repeat(8)}`;
-      const span = (spanId: string, parentSpanId?: string) => ({ traceId, spanId, parentSpanId, name: `s${spanId.slice(-1)}`, startTimeUnixNano: '1772539200120000000', endTimeUnixNano: '1772539201870000000', droppedEventsCount: 0, newerField: true });
-      const body = (...spans: unknown[]) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'conf' } }] }, scopeSpans: [{ spans }] }] });
+      const span = (spanId: string, parentSpanId?: string) => ({
+        traceId,
+        spanId,
+        parentSpanId,
+        name: `s${spanId.slice(-1)}`,
+        startTimeUnixNano: '1772539200120000000',
+        endTimeUnixNano: '1772539201870000000',
+        droppedEventsCount: 0,
+        newerField: true,
+      });
+      const body = (...spans: unknown[]) => ({
+        resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'conf' } }] }, scopeSpans: [{ spans }] }],
+      });
       const first = await call(t, 'POST', '/v1/otlp/traces', { key: t.keys.pro, body: body(span('00000000000000a2', '00000000000000a1')) });
       expect([first.status, first.body]).toEqual([200, {}]);
-      const second = await call(t, 'POST', '/v1/otlp/traces', { key: t.keys.pro, body: body(span('00000000000000a1'), span('00000000000000a2', '00000000000000a1')) });
+      const second = await call(t, 'POST', '/v1/otlp/traces', {
+        key: t.keys.pro,
+        body: body(span('00000000000000a1'), span('00000000000000a2', '00000000000000a1')),
+      });
       expect([second.status, second.body]).toEqual([200, {}]);
       expectConsistent(second);
       const read = await call(t, 'GET', `/v1/traces/tr_${traceId}`, { key: t.keys.pro });
-      expect(read.body).toMatchObject({ id: `tr_${traceId}`, name: 's1', span_count: 2, start_time: '2026-03-03T12:00:00.120Z', end_time: '2026-03-03T12:00:01.870Z', duration_ms: 1750 });
+      expect(read.body).toMatchObject({
+        id: `tr_${traceId}`,
+        name: 's1',
+        span_count: 2,
+        start_time: '2026-03-03T12:00:00.120Z',
+        end_time: '2026-03-03T12:00:01.870Z',
+        duration_ms: 1750,
+      });
       expect(read.body.spans.map((s: { span_id: string; parent_span_id?: string }) => [s.span_id, s.parent_span_id])).toEqual([
         ['sp_00000000000000a2', 'sp_00000000000000a1'],
         ['sp_00000000000000a1', undefined],

@@ -11,48 +11,174 @@ const ingest = (doc: OpenApiDocument) => doc.paths['/v1/ingest'].post;
 
 /** given: a mutation of the real bundle; want: the pointer and the words of the error. */
 const cases: { given: string; mutate: Mutation; pointer: string; want: RegExp }[] = [
-  { given: 'an unknown policy on an operation', mutate: (d) => { ingest(d)['x-traceloom-rate-limit'] = ['reeds']; },
-    pointer: '/paths/~1v1~1ingest/post/x-traceloom-rate-limit/0', want: /names unknown `reeds`; known: default, reads, ai/ },
-  { given: 'an unknown plan gate', mutate: (d) => { d.paths['/v1/audit/events'].get['x-traceloom-plan'] = 'platinum'; },
-    pointer: '/paths/~1v1~1audit~1events/get/x-traceloom-plan', want: /unknown `platinum`; known: free, starter, pro, team, enterprise/ },
-  { given: 'a quota on an unknown meter', mutate: (d) => { ingest(d)['x-traceloom-quota'][0].meter = 'tokens'; },
-    pointer: '/paths/~1v1~1ingest/post/x-traceloom-quota/0/meter', want: /unknown `tokens`; known: traces, spans, eval_runs/ },
-  { given: 'a per_item quota without items', mutate: (d) => { delete ingest(d)['x-traceloom-quota'][1].items; },
-    pointer: '/paths/~1v1~1ingest/post/x-traceloom-quota/1/items', want: /items \(the body path to count\)/ },
-  { given: 'an unknown cap', mutate: (d) => { d.paths['/v1/projects'].post['x-traceloom-cap'] = 'widgets'; },
-    pointer: '/paths/~1v1~1projects/post/x-traceloom-cap', want: /unknown `widgets`; known: eval_rules, projects, api_keys, seats/ },
-  { given: 'a body limit without a unit', mutate: (d) => { ingest(d)['x-traceloom-max-body'] = '5'; },
-    pointer: '/paths/~1v1~1ingest/post/x-traceloom-max-body', want: /size like 64KB, 512KB or 5MB; found `5`/ },
-  { given: 'a policy window that is not a duration', mutate: (d) => { xt(d).rate_limit_policies.reads.window = 'one second'; },
-    pointer: '/x-traceloom/rate_limit_policies/reads/window', want: /duration like 1s, 60s, 1h or 24h; found `one second`/ },
-  { given: 'a policy limit for an unknown plan', mutate: (d) => { xt(d).rate_limit_policies.reads.limit.gold = 5; },
-    pointer: '/x-traceloom/rate_limit_policies/reads/limit/gold', want: /unknown `gold`/ },
-  { given: 'a negative policy limit', mutate: (d) => { xt(d).rate_limit_policies.ai.limit = -1; },
-    pointer: '/x-traceloom/rate_limit_policies/ai/limit', want: /integer ≥ 1 or 'unlimited'; found -1/ },
-  { given: 'an unknown algorithm', mutate: (d) => { xt(d).rate_limit_policies.audit.algorithm = 'leaky'; },
-    pointer: '/x-traceloom/rate_limit_policies/audit/algorithm', want: /allowed: fixed-window, sliding-window, token-bucket/ },
-  { given: 'an unknown scope', mutate: (d) => { xt(d).rate_limit_policies.audit.scope = 'planet'; },
-    pointer: '/x-traceloom/rate_limit_policies/audit/scope', want: /allowed: api_key, tenant, ip/ },
-  { given: 'a plan quota that is not a number', mutate: (d) => { xt(d).plans[0].quotas.traces = 'lots'; },
-    pointer: '/x-traceloom/plans/0/quotas/traces', want: /quota for meter `traces` must be an integer ≥ 0 or 'unlimited'/ },
-  { given: 'a plan missing a meter', mutate: (d) => { delete xt(d).plans[1].quotas.spans; },
-    pointer: '/x-traceloom/plans/1/quotas/spans', want: /plan `starter` quota for meter `spans`/ },
-  { given: 'a plan listed twice', mutate: (d) => { xt(d).plans[1].id = 'free'; },
-    pointer: '/x-traceloom/plans/1/id', want: /plan id `free` appears twice/ },
-  { given: 'an unknown overage mode', mutate: (d) => { xt(d).plans[2].overage = 'sometimes'; },
-    pointer: '/x-traceloom/plans/2/overage', want: /allowed: hard_stop, continue/ },
-  { given: 'a burst multiplier of 1', mutate: (d) => { xt(d).plans[0].rate_limit.burst.multiplier = 1; },
-    pointer: '/x-traceloom/plans/0/rate_limit/burst/multiplier', want: /multiplier must be a number > 1/ },
-  { given: 'an error code with a 2xx status', mutate: (d) => { xt(d).errors.not_found.status = 200; },
-    pointer: '/x-traceloom/errors/not_found/status', want: /integer from 400 to 599; found 200/ },
-  { given: 'an error without retryable', mutate: (d) => { delete xt(d).errors.rate_limited.retryable; },
-    pointer: '/x-traceloom/errors/rate_limited/retryable', want: /retryable must be true or false/ },
-  { given: 'an example using an unregistered code', mutate: (d) => { delete xt(d).errors.trace_already_exists; },
-    pointer: '/paths/~1v1~1ingest/post/responses', want: /documents error code `trace_already_exists`, which is not in x-traceloom.errors/ },
-  { given: 'a `plan` limit on a window other than 60s', mutate: (d) => { xt(d).rate_limit_policies.default.window = '1s'; },
-    pointer: '/x-traceloom/rate_limit_policies/default/window', want: /window must be 60s/ },
-  { given: 'no x-traceloom at all', mutate: (d) => { delete d['x-traceloom']; },
-    pointer: '/x-traceloom', want: /`x-traceloom` must be an object; found nothing/ },
+  {
+    given: 'an unknown policy on an operation',
+    mutate: (d) => {
+      ingest(d)['x-traceloom-rate-limit'] = ['reeds'];
+    },
+    pointer: '/paths/~1v1~1ingest/post/x-traceloom-rate-limit/0',
+    want: /names unknown `reeds`; known: default, reads, ai/,
+  },
+  {
+    given: 'an unknown plan gate',
+    mutate: (d) => {
+      d.paths['/v1/audit/events'].get['x-traceloom-plan'] = 'platinum';
+    },
+    pointer: '/paths/~1v1~1audit~1events/get/x-traceloom-plan',
+    want: /unknown `platinum`; known: free, starter, pro, team, enterprise/,
+  },
+  {
+    given: 'a quota on an unknown meter',
+    mutate: (d) => {
+      ingest(d)['x-traceloom-quota'][0].meter = 'tokens';
+    },
+    pointer: '/paths/~1v1~1ingest/post/x-traceloom-quota/0/meter',
+    want: /unknown `tokens`; known: traces, spans, eval_runs/,
+  },
+  {
+    given: 'a per_item quota without items',
+    mutate: (d) => {
+      delete ingest(d)['x-traceloom-quota'][1].items;
+    },
+    pointer: '/paths/~1v1~1ingest/post/x-traceloom-quota/1/items',
+    want: /items \(the body path to count\)/,
+  },
+  {
+    given: 'an unknown cap',
+    mutate: (d) => {
+      d.paths['/v1/projects'].post['x-traceloom-cap'] = 'widgets';
+    },
+    pointer: '/paths/~1v1~1projects/post/x-traceloom-cap',
+    want: /unknown `widgets`; known: eval_rules, projects, api_keys, seats/,
+  },
+  {
+    given: 'a body limit without a unit',
+    mutate: (d) => {
+      ingest(d)['x-traceloom-max-body'] = '5';
+    },
+    pointer: '/paths/~1v1~1ingest/post/x-traceloom-max-body',
+    want: /size like 64KB, 512KB or 5MB; found `5`/,
+  },
+  {
+    given: 'a policy window that is not a duration',
+    mutate: (d) => {
+      xt(d).rate_limit_policies.reads.window = 'one second';
+    },
+    pointer: '/x-traceloom/rate_limit_policies/reads/window',
+    want: /duration like 1s, 60s, 1h or 24h; found `one second`/,
+  },
+  {
+    given: 'a policy limit for an unknown plan',
+    mutate: (d) => {
+      xt(d).rate_limit_policies.reads.limit.gold = 5;
+    },
+    pointer: '/x-traceloom/rate_limit_policies/reads/limit/gold',
+    want: /unknown `gold`/,
+  },
+  {
+    given: 'a negative policy limit',
+    mutate: (d) => {
+      xt(d).rate_limit_policies.ai.limit = -1;
+    },
+    pointer: '/x-traceloom/rate_limit_policies/ai/limit',
+    want: /integer ≥ 1 or 'unlimited'; found -1/,
+  },
+  {
+    given: 'an unknown algorithm',
+    mutate: (d) => {
+      xt(d).rate_limit_policies.audit.algorithm = 'leaky';
+    },
+    pointer: '/x-traceloom/rate_limit_policies/audit/algorithm',
+    want: /allowed: fixed-window, sliding-window, token-bucket/,
+  },
+  {
+    given: 'an unknown scope',
+    mutate: (d) => {
+      xt(d).rate_limit_policies.audit.scope = 'planet';
+    },
+    pointer: '/x-traceloom/rate_limit_policies/audit/scope',
+    want: /allowed: api_key, tenant, ip/,
+  },
+  {
+    given: 'a plan quota that is not a number',
+    mutate: (d) => {
+      xt(d).plans[0].quotas.traces = 'lots';
+    },
+    pointer: '/x-traceloom/plans/0/quotas/traces',
+    want: /quota for meter `traces` must be an integer ≥ 0 or 'unlimited'/,
+  },
+  {
+    given: 'a plan missing a meter',
+    mutate: (d) => {
+      delete xt(d).plans[1].quotas.spans;
+    },
+    pointer: '/x-traceloom/plans/1/quotas/spans',
+    want: /plan `starter` quota for meter `spans`/,
+  },
+  {
+    given: 'a plan listed twice',
+    mutate: (d) => {
+      xt(d).plans[1].id = 'free';
+    },
+    pointer: '/x-traceloom/plans/1/id',
+    want: /plan id `free` appears twice/,
+  },
+  {
+    given: 'an unknown overage mode',
+    mutate: (d) => {
+      xt(d).plans[2].overage = 'sometimes';
+    },
+    pointer: '/x-traceloom/plans/2/overage',
+    want: /allowed: hard_stop, continue/,
+  },
+  {
+    given: 'a burst multiplier of 1',
+    mutate: (d) => {
+      xt(d).plans[0].rate_limit.burst.multiplier = 1;
+    },
+    pointer: '/x-traceloom/plans/0/rate_limit/burst/multiplier',
+    want: /multiplier must be a number > 1/,
+  },
+  {
+    given: 'an error code with a 2xx status',
+    mutate: (d) => {
+      xt(d).errors.not_found.status = 200;
+    },
+    pointer: '/x-traceloom/errors/not_found/status',
+    want: /integer from 400 to 599; found 200/,
+  },
+  {
+    given: 'an error without retryable',
+    mutate: (d) => {
+      delete xt(d).errors.rate_limited.retryable;
+    },
+    pointer: '/x-traceloom/errors/rate_limited/retryable',
+    want: /retryable must be true or false/,
+  },
+  {
+    given: 'an example using an unregistered code',
+    mutate: (d) => {
+      delete xt(d).errors.trace_already_exists;
+    },
+    pointer: '/paths/~1v1~1ingest/post/responses',
+    want: /documents error code `trace_already_exists`, which is not in x-traceloom.errors/,
+  },
+  {
+    given: 'a `plan` limit on a window other than 60s',
+    mutate: (d) => {
+      xt(d).rate_limit_policies.default.window = '1s';
+    },
+    pointer: '/x-traceloom/rate_limit_policies/default/window',
+    want: /window must be 60s/,
+  },
+  {
+    given: 'no x-traceloom at all',
+    mutate: (d) => {
+      delete d['x-traceloom'];
+    },
+    pointer: '/x-traceloom',
+    want: /`x-traceloom` must be an object; found nothing/,
+  },
 ];
 
 describe('reading the contract model', () => {

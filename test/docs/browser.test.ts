@@ -16,7 +16,13 @@ const MENU = '[data-component-name="Menu/MenuItem"]';
 // Tests that open many pages get 60 s: the browser is slower when the whole suite shares two cores.
 
 /** Redoc's route slug of a tag name (lower case, spaces to dashes), as its sidebar links show. */
-const slug = (name: string) => name.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9_\s-]/g, '').trim().replace(/[\s-]+/g, '-');
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/&/g, 'and')
+    .replace(/[^a-z0-9_\s-]/g, '')
+    .trim()
+    .replace(/[\s-]+/g, '-');
 const digits = (text: string) => text.replace(/(\d),(?=\d{3})/g, '$1');
 
 /** The `type` of the contract's first example problem with this code. */
@@ -155,9 +161,9 @@ describe('the rendered reference', () => {
   async function plansTable(page: Page): Promise<Map<string, string[]>> {
     const table = page.locator('[id="rate-limits-and-plans/plans"] table').first();
     await table.waitFor({ timeout: 10_000 });
-    const rows: string[][] = await table.locator('tr').evaluateAll((trs) =>
-      trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').trim())),
-    );
+    const rows: string[][] = await table
+      .locator('tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').trim())));
     return new Map(rows.map((r) => [r[0]!, r.slice(1).map(digits)]));
   }
 
@@ -198,10 +204,14 @@ describe('the rendered reference', () => {
     });
     page.on('pageerror', (e) => v.errors.push(e.message));
     await page.goto(`${pathToFileURL(join(out, 'index.html')).href}${hash}`);
-    await page.waitForFunction((sel) => {
-      const a = document.querySelector(`${sel} a`);
-      return a !== null && Object.keys(a).some((k) => k.startsWith('__reactProps'));
-    }, MENU, { timeout: 20_000 });
+    await page.waitForFunction(
+      (sel) => {
+        const a = document.querySelector(`${sel} a`);
+        return a !== null && Object.keys(a).some((k) => k.startsWith('__reactProps'));
+      },
+      MENU,
+      { timeout: 20_000 },
+    );
     return v;
   }
 

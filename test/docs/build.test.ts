@@ -78,7 +78,12 @@ describe('buildDocs', () => {
         expect(urls.filter((u) => u.endsWith(`/operations/${op.operationId}.md`))).toHaveLength(1);
       }
       const guides = links.filter((l) => l.section === 'Guides');
-      expect(guides.map((g) => g.url).sort()).toEqual(files.filter((f) => f.includes('/guides/')).map((f) => `/docs/${relative(out, f)}`).sort());
+      expect(guides.map((g) => g.url).sort()).toEqual(
+        files
+          .filter((f) => f.includes('/guides/'))
+          .map((f) => `/docs/${relative(out, f)}`)
+          .sort(),
+      );
       expect(new Set(urls).size).toBe(urls.length);
     });
 
@@ -126,9 +131,15 @@ describe('buildDocs', () => {
     }
   });
 
-  it('prints the contract\'s plan numbers in the Rate limits guide', async () => {
+  it("prints the contract's plan numbers in the Rate limits guide", async () => {
     const md = digits(await read('guides/rate-limits.md'));
-    const row = (label: string) => md.split('\n').find((l) => l.startsWith(`| ${label} |`))?.split(' | ').slice(1).map((c) => c.replace(/ \|$/, ''));
+    const row = (label: string) =>
+      md
+        .split('\n')
+        .find((l) => l.startsWith(`| ${label} |`))
+        ?.split(' | ')
+        .slice(1)
+        .map((c) => c.replace(/ \|$/, ''));
     const plans = contract.model.plans;
     expect(row('Requests per minute')).toEqual(plans.map((p) => String(p.requestsPerMinute)));
     for (const meter of Object.keys(contract.model.meters)) {
@@ -153,7 +164,7 @@ describe('buildDocs', () => {
     expect(digits(md)).toContain(`| \`${name}.burst\` | \`${name}\` | ${cells.join(' | ')} |`);
   });
 
-  it('describes each operation\'s limits, body size and error codes on its page', async () => {
+  it("describes each operation's limits, body size and error codes on its page", async () => {
     for (const op of contract.model.operations) {
       const md = await read(`operations/${op.operationId}.md`);
       expect(md.startsWith(`# ${op.summary}\n`)).toBe(true);

@@ -42,7 +42,8 @@ async function classify(res: Response): Promise<{ kind: Kind; detail: string; at
   const detail = `${res.status} ${text.slice(0, 160)}`;
   if (res.status < 300 && res.headers.has('ratelimit') && !res.headers.has('x-traceloom-degraded')) return { kind: 'enforced', detail, at };
   if (res.status < 300 && res.headers.get('x-traceloom-degraded') === 'rate-limit-store-unavailable') return { kind: 'degraded', detail, at };
-  if (res.status === 503 && Number(res.headers.get('retry-after')) >= 1 && (JSON.parse(text) as { code?: string }).code === 'service_unavailable') return { kind: 'unavailable', detail, at };
+  if (res.status === 503 && Number(res.headers.get('retry-after')) >= 1 && (JSON.parse(text) as { code?: string }).code === 'service_unavailable')
+    return { kind: 'unavailable', detail, at };
   return { kind: 'other', detail, at };
 }
 
@@ -50,7 +51,8 @@ let seq = 0;
 async function send(mocks: MockServer[], instance: number, op: Seen['op']): Promise<Seen> {
   const id = `tr_fo${(seq++).toString(16).padStart(14, '0')}`;
   const sentAt = performance.now();
-  const body = op === 'ingest' ? { trace_id: id, name: 'failover', start_time: '2026-03-03T12:00:00Z', spans: [] } : { prompt: 'Classify this.', objective: 'cost' };
+  const body =
+    op === 'ingest' ? { trace_id: id, name: 'failover', start_time: '2026-03-03T12:00:00Z', spans: [] } : { prompt: 'Classify this.', objective: 'cost' };
   try {
     const res = await fetch(`${mocks[instance]!.url}${op === 'ingest' ? '/v1/ingest' : '/v1/route-model'}`, {
       method: 'POST',
@@ -130,15 +132,24 @@ describe('Redis Cluster failover under load', () => {
     // Answered before the kill: enforced (a request in flight at the kill may meet the failover).
     expect(seen.filter((s) => s.at < killedAt && s.kind !== 'enforced').map((s) => s.detail)).toEqual([]);
     // During the failover: counter-only calls follow failMode; stateful calls are 503 (or admitted degraded, fail-open, once state answers first).
-    const allowed = (s: Seen): Kind[] => (s.op === 'route' ? ['enforced', s.instance === 0 ? 'degraded' : 'unavailable'] : ['enforced', 'unavailable', ...(s.instance === 0 ? (['degraded'] as Kind[]) : [])]);
-    expect(seen.filter((s) => !allowed(s).includes(s.kind)).map((s) => `${s.instance} ${s.op} ${s.detail}`).slice(0, 5)).toEqual([]);
+    const allowed = (s: Seen): Kind[] =>
+      s.op === 'route'
+        ? ['enforced', s.instance === 0 ? 'degraded' : 'unavailable']
+        : ['enforced', 'unavailable', ...(s.instance === 0 ? (['degraded'] as Kind[]) : [])];
+    expect(
+      seen
+        .filter((s) => !allowed(s).includes(s.kind))
+        .map((s) => `${s.instance} ${s.op} ${s.detail}`)
+        .slice(0, 5),
+    ).toEqual([]);
     expect(seen.filter((s) => s.kind !== 'enforced').length).toBeGreaterThan(0); // the load met the failover
     const tail = seen.filter((s) => s.sentAt > Math.max(...recoveredAt) + 100);
     expect(tail.length).toBeGreaterThan(0);
     expect(tail.filter((s) => s.kind !== 'enforced').map((s) => s.detail)).toEqual([]);
     const bound = Math.max(...recoveredAt) - killedAt;
     const counts = new Map<string, number>();
-    for (const s of seen) counts.set(`${s.instance ? 'closed' : 'open'} ${s.op} ${s.kind}`, (counts.get(`${s.instance ? 'closed' : 'open'} ${s.op} ${s.kind}`) ?? 0) + 1);
+    for (const s of seen)
+      counts.set(`${s.instance ? 'closed' : 'open'} ${s.op} ${s.kind}`, (counts.get(`${s.instance ? 'closed' : 'open'} ${s.op} ${s.kind}`) ?? 0) + 1);
     const kinds = [...counts].map(([k, v]) => `${k}: ${v}`);
     console.info(`failover drill: ${kinds.join(', ')}`);
     expect(bound).toBeLessThan(FAILOVER_BOUND_MS);
@@ -150,7 +161,9 @@ describe('Redis Cluster failover under load', () => {
       const r = await fetch(`${mocks[1]!.url}/v1/traces/${s.id}`, { headers: { authorization: `Bearer ${KEY}` } });
       if (r.status === 404) missing.push(s.id);
     }
-    console.info(`failover drill: enforced again ${Math.round(bound)} ms after the kill; ${accepted.length} traces accepted, ${missing.length} lost to asynchronous replication`);
+    console.info(
+      `failover drill: enforced again ${Math.round(bound)} ms after the kill; ${accepted.length} traces accepted, ${missing.length} lost to asynchronous replication`,
+    );
     expect(missing.length).toBeLessThan(accepted.length);
   });
 });

@@ -52,7 +52,13 @@ async function classify(res: Response): Promise<Omit<Seen, 'op' | 'sentAt' | 'ta
   if (res.status === 503 && res.headers.get('content-type')?.startsWith('application/problem+json')) {
     const body = JSON.parse(text) as { code?: string; status?: number; retry_after_seconds?: number; type?: string };
     const retryAfter = Number(res.headers.get('retry-after'));
-    if (body.code === 'service_unavailable' && body.status === 503 && retryAfter >= 1 && body.retry_after_seconds === retryAfter && body.type?.endsWith('#service_unavailable')) {
+    if (
+      body.code === 'service_unavailable' &&
+      body.status === 503 &&
+      retryAfter >= 1 &&
+      body.retry_after_seconds === retryAfter &&
+      body.type?.endsWith('#service_unavailable')
+    ) {
       return { kind: 'unavailable', status: res.status, at, detail };
     }
   }
@@ -64,7 +70,10 @@ let traceSeq = 0;
 async function send(base: string, op: Seen['op']): Promise<Seen> {
   const id = `tr_fa${(traceSeq++).toString(16).padStart(14, '0')}`;
   const sentAt = performance.now();
-  const body = op === 'ingest' ? { trace_id: id, name: 'fault drill', start_time: '2026-03-03T12:00:00Z', status: 'ok', spans: [] } : { prompt: 'Classify this ticket.', objective: 'cost' };
+  const body =
+    op === 'ingest'
+      ? { trace_id: id, name: 'fault drill', start_time: '2026-03-03T12:00:00Z', status: 'ok', spans: [] }
+      : { prompt: 'Classify this ticket.', objective: 'cost' };
   try {
     const res = await fetch(`${base}${op === 'ingest' ? '/v1/ingest' : '/v1/route-model'}`, {
       method: 'POST',
@@ -74,7 +83,15 @@ async function send(base: string, op: Seen['op']): Promise<Seen> {
     });
     return { op, target: base, sentAt, ...(await classify(res)) };
   } catch (err) {
-    return { op, target: base, sentAt, kind: 'other', status: 0, at: performance.now(), detail: `no answer: ${(err as Error).name}: ${(err as Error).message}` };
+    return {
+      op,
+      target: base,
+      sentAt,
+      kind: 'other',
+      status: 0,
+      at: performance.now(),
+      detail: `no answer: ${(err as Error).name}: ${(err as Error).message}`,
+    };
   }
 }
 
@@ -192,13 +209,21 @@ describe.each([
     // no answer is degraded or refused after the store is back (no window of stale fault state).
     const tail = seen.filter((s) => s.sentAt > recoveredAt[urls.indexOf(s.target)]!);
     expect(tail.length).toBeGreaterThanOrEqual(50);
-    expect(tail.filter((s) => s.kind !== 'enforced').map((s) => `${s.op} ${s.detail}`).slice(0, 3)).toEqual([]);
+    expect(
+      tail
+        .filter((s) => s.kind !== 'enforced')
+        .map((s) => `${s.op} ${s.detail}`)
+        .slice(0, 3),
+    ).toEqual([]);
   });
 
   it('shares one limit between both instances again after the restart (counters live in the new redis-server)', async () => {
     const statuses = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        fetch(`${mocks[i % 2]!.url}/v1/traces?limit=1`, { headers: { authorization: `Bearer ${CHECK_KEY}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then((r) => r.status),
+        fetch(`${mocks[i % 2]!.url}/v1/traces?limit=1`, {
+          headers: { authorization: `Bearer ${CHECK_KEY}` },
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        }).then((r) => r.status),
       ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(20);

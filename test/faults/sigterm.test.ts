@@ -36,17 +36,29 @@ afterEach(() => {
 });
 
 /** Spawns `traceloom mock` on a free port; resolves once the banner says it is ready. */
-async function spawnMock(extra: string[] = []): Promise<{ url: string; port: number; proc: ChildProcess; exited: Promise<{ code: number | null; signal: string | null; at: number }>; output: () => string }> {
+async function spawnMock(extra: string[] = []): Promise<{
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  exited: Promise<{ code: number | null; signal: string | null; at: number }>;
+  output: () => string;
+}> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(port), '--no-watch', '--quiet', '--latency', LATENCY, ...extra], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'src/cli.ts'), 'mock', '--port', String(port), '--no-watch', '--quiet', '--latency', LATENCY, ...extra],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child = proc;
   let log = '';
   proc.stdout!.on('data', (c: Buffer) => (log += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`mock not ready in 30 s:\n${log}`)), 30_000);
     const check = () => {
@@ -92,7 +104,9 @@ function inFlight(url: string): { connected: Promise<void>; answer: Promise<{ st
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => (res.complete ? resolve({ status: res.statusCode!, length: Number(res.headers['content-length']), text }) : reject(new Error('response cut short'))));
+      res.on('end', () =>
+        res.complete ? resolve({ status: res.statusCode!, length: Number(res.headers['content-length']), text }) : reject(new Error('response cut short')),
+      );
       res.on('error', reject);
     });
     req.on('socket', (socket) => (socket.connecting ? socket.once('connect', onConnect) : onConnect()));

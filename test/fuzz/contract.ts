@@ -65,7 +65,19 @@ export interface CheckOptions {
 }
 
 /** Problem codes answered before the caller is known (steps 3–6), so without rate-limit headers. */
-const BEFORE_POLICY = new Set(['not_found', 'payload_too_large', 'unsupported_media_type', 'malformed_json', 'batch_too_large', 'invalid_request', 'missing_credentials', 'invalid_api_key', 'expired_token', 'insufficient_scope', 'forbidden']);
+const BEFORE_POLICY = new Set([
+  'not_found',
+  'payload_too_large',
+  'unsupported_media_type',
+  'malformed_json',
+  'batch_too_large',
+  'invalid_request',
+  'missing_credentials',
+  'invalid_api_key',
+  'expired_token',
+  'insufficient_scope',
+  'forbidden',
+]);
 
 const RATE_LIMIT_HEADERS = ['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-policy'];
 
@@ -73,7 +85,10 @@ const RATE_LIMIT_HEADERS = ['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit'
 export class ResponseChecker {
   readonly schemas: SchemaCheck;
 
-  constructor(readonly document: OpenApiDocument, readonly model: ContractModel) {
+  constructor(
+    readonly document: OpenApiDocument,
+    readonly model: ContractModel,
+  ) {
     this.schemas = new SchemaCheck(document);
   }
 
@@ -125,7 +140,8 @@ export class ResponseChecker {
         if (r.body.status !== r.status) out.push(`${where}: problem status member ${r.body.status}`);
         if (r.body.retryable !== def.retryable) out.push(`${where}: retryable ${r.body.retryable}, registry says ${def.retryable}`);
         if (r.body.type !== `${this.model.docsBaseUrl}/errors#${code}`) out.push(`${where}: type ${r.body.type}`);
-        if (!stubOnly && !op.errorCodes.includes(code!)) out.push(`${where}: code ${code} is not documented for this operation (documented: ${op.errorCodes.join(', ')})`);
+        if (!stubOnly && !op.errorCodes.includes(code!))
+          out.push(`${where}: code ${code} is not documented for this operation (documented: ${op.errorCodes.join(', ')})`);
       }
       if (r.body?.request_id !== requestId) out.push(`${where}: request_id ${r.body?.request_id} ≠ X-Request-Id ${requestId}`);
     }
@@ -140,7 +156,11 @@ export class ResponseChecker {
       for (const e of this.schemas.errors(schema, typed)) out.push(`${where}: header ${name}: ${JSON.stringify(value)} ${e}`);
     }
     if ((r.status === 429 || r.status === 503) && r.headers.get('retry-after') === null) out.push(`${where}: no Retry-After`);
-    if (r.headers.get('retry-after') !== null && r.body?.retry_after_seconds !== undefined && String(r.body.retry_after_seconds) !== r.headers.get('retry-after')) {
+    if (
+      r.headers.get('retry-after') !== null &&
+      r.body?.retry_after_seconds !== undefined &&
+      String(r.body.retry_after_seconds) !== r.headers.get('retry-after')
+    ) {
       out.push(`${where}: Retry-After ${r.headers.get('retry-after')} ≠ retry_after_seconds ${r.body.retry_after_seconds}`);
     }
 

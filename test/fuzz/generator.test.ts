@@ -19,23 +19,27 @@ const pipeline = new RequestValidator(document);
 const runs = Math.min(2000, Math.max(50, RUNS * 5));
 
 describe('request generators', () => {
-  it.each(model.operations.map((op) => [op.operationId, op] as const))('generates only valid requests for %s', (_id, op) => {
-    fc.assert(
-      fc.property(factory.valid(op), (parts) => {
-        expect(factory.expected(op, parts)).toBeNull();
-        const query = new URLSearchParams();
-        for (const [k, v] of Object.entries(parts.query)) query.append(k, String(v));
-        const headers = Object.fromEntries(Object.entries(parts.headers).map(([k, v]) => [k.toLowerCase(), v]));
-        const params = pipeline.params(op, { path: parts.path, query, headers });
-        expect(params.ok, JSON.stringify(params)).toBe(true);
-        if (parts.body !== undefined) {
-          const body = pipeline.body(op, 'application/json', JSON.parse(factory.bodyText(parts)!));
-          expect(body.ok, JSON.stringify(body)).toBe(true);
-        }
-      }),
-      { numRuns: runs },
-    );
-  }, 120_000);
+  it.each(model.operations.map((op) => [op.operationId, op] as const))(
+    'generates only valid requests for %s',
+    (_id, op) => {
+      fc.assert(
+        fc.property(factory.valid(op), (parts) => {
+          expect(factory.expected(op, parts)).toBeNull();
+          const query = new URLSearchParams();
+          for (const [k, v] of Object.entries(parts.query)) query.append(k, String(v));
+          const headers = Object.fromEntries(Object.entries(parts.headers).map(([k, v]) => [k.toLowerCase(), v]));
+          const params = pipeline.params(op, { path: parts.path, query, headers });
+          expect(params.ok, JSON.stringify(params)).toBe(true);
+          if (parts.body !== undefined) {
+            const body = pipeline.body(op, 'application/json', JSON.parse(factory.bodyText(parts)!));
+            expect(body.ok, JSON.stringify(body)).toBe(true);
+          }
+        }),
+        { numRuns: runs },
+      );
+    },
+    120_000,
+  );
 
   it.each(model.operations.filter((op) => factory.bodySchema(op)).map((op) => [op.operationId, op] as const))(
     'predicts 422 for a mutated body of %s exactly when the pipeline validator refuses it',

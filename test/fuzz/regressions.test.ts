@@ -63,7 +63,13 @@ describe.each(targets)('fuzz findings, pinned: %s', (_name, start) => {
       usage: { total_tokens: 200_000_000 },
       cost_usd: 1_000_000,
     }));
-    const ingest = await call('POST', '/v1/ingest', { trace_id: id, name: 'long', start_time: '2026-03-01T00:00:00Z', end_time: '2026-03-03T00:00:00Z', spans });
+    const ingest = await call('POST', '/v1/ingest', {
+      trace_id: id,
+      name: 'long',
+      start_time: '2026-03-01T00:00:00Z',
+      end_time: '2026-03-03T00:00:00Z',
+      spans,
+    });
     expect(ingest.status).toBe(202);
     const list = await call('GET', '/v1/traces');
     conforms('listTraces', list);
@@ -81,7 +87,13 @@ describe.each(targets)('fuzz findings, pinned: %s', (_name, start) => {
     const base = Date.parse('2025-01-01T00:00:00Z');
     const tag = Date.now().toString(36);
     for (let b = 0; b < 5; b++) {
-      const traces = Array.from({ length: 1000 }, (_, i) => ({ trace_id: `tr_m${tag}x${b}x${i}`, name: 'm', start_time: new Date(base + ((b * 1000 + i) % 1440) * 3600_000 + 1000).toISOString(), end_time: new Date(base + ((b * 1000 + i) % 1440) * 3600_000 + 2000).toISOString(), spans: [] }));
+      const traces = Array.from({ length: 1000 }, (_, i) => ({
+        trace_id: `tr_m${tag}x${b}x${i}`,
+        name: 'm',
+        start_time: new Date(base + ((b * 1000 + i) % 1440) * 3600_000 + 1000).toISOString(),
+        end_time: new Date(base + ((b * 1000 + i) % 1440) * 3600_000 + 2000).toISOString(),
+        spans: [],
+      }));
       expect((await call('POST', '/v1/ingest/batch', { traces })).status).toBe(202);
     }
     const started = performance.now();

@@ -183,7 +183,8 @@ export class RequestFactory {
       const headers = params.filter((p) => p.in === 'header');
       if (headers.length) options.push(this.paramMutation(parts, headers, 'headers'));
       // Nothing to break: an undeclared query parameter, which is ignored.
-      if (!options.length) options.push(fc.constant({ parts: { ...parts, query: { ...parts.query, fuzz_unknown: '1' } }, mutation: 'unknown query parameter' }));
+      if (!options.length)
+        options.push(fc.constant({ parts: { ...parts, query: { ...parts.query, fuzz_unknown: '1' } }, mutation: 'unknown query parameter' }));
       return fc.oneof(...options);
     });
   }
@@ -193,9 +194,15 @@ export class RequestFactory {
     return fc.constantFrom(...pathsOf(body)).chain((path) => {
       const node = at(body, path);
       const where = `/${path.join('/')}`;
-      const with_ = (next: unknown, mutation: string, raw?: string): Mutated => ({ parts: { ...parts, body: replaced(body, path, next), raw }, mutation: `${mutation} at ${where}` });
+      const with_ = (next: unknown, mutation: string, raw?: string): Mutated => ({
+        parts: { ...parts, body: replaced(body, path, next), raw },
+        mutation: `${mutation} at ${where}`,
+      });
       const kinds: fc.Arbitrary<Mutated>[] = [
-        fc.constantFrom<unknown>(123, 'str', true, null, [], {}).filter((v) => typeName(v) !== typeName(node)).map((v) => with_(v, `wrong type (${typeName(v)} for ${typeName(node)})`)),
+        fc
+          .constantFrom<unknown>(123, 'str', true, null, [], {})
+          .filter((v) => typeName(v) !== typeName(node))
+          .map((v) => with_(v, `wrong type (${typeName(v)} for ${typeName(node)})`)),
         fc.constantFrom(...HUGE_NUMBERS).map((lit) => with_(RAW, `number ${lit}`, lit)),
       ];
       if (path.length > 0) kinds.push(fc.constant(with_(undefined, 'dropped')));
@@ -218,8 +225,13 @@ export class RequestFactory {
       const s = deref(this.document, p.schema);
       const bad = s.type === 'integer' ? INVALID_INTEGERS : s.format === 'date-time' ? INVALID_DATES : INVALID_STRINGS;
       return fc.oneof<fc.Arbitrary<Mutated>[]>(
-        fc.constantFrom(...bad).map((v) => ({ parts: { ...parts, query: { ...parts.query, [p.name]: v } }, mutation: `query ${p.name}=${JSON.stringify(v.slice(0, 40))}` })),
-        fc.constant<Mutated>({ parts: { ...parts, query: { ...parts.query, [p.name]: [String(parts.query[p.name] ?? 'c1'), 'c2'] } }, mutation: `query ${p.name} given twice` }),
+        fc
+          .constantFrom(...bad)
+          .map((v) => ({ parts: { ...parts, query: { ...parts.query, [p.name]: v } }, mutation: `query ${p.name}=${JSON.stringify(v.slice(0, 40))}` })),
+        fc.constant<Mutated>({
+          parts: { ...parts, query: { ...parts.query, [p.name]: [String(parts.query[p.name] ?? 'c1'), 'c2'] } },
+          mutation: `query ${p.name} given twice`,
+        }),
       );
     });
   }
@@ -247,7 +259,10 @@ export class RequestFactory {
     // A content coding the operation does not decode is refused with the body (step 4), before parameters.
     const coding = parts.headers['Content-Encoding'];
     if (coding !== undefined) {
-      const codings = coding.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
+      const codings = coding
+        .split(',')
+        .map((c) => c.trim().toLowerCase())
+        .filter((c) => c && c !== 'identity');
       if (codings.length > 1 || (codings.length === 1 && !op.contentEncodings.includes(codings[0]!))) return { status: 415, code: 'unsupported_media_type' };
     }
     for (const p of this.parameters(op)) {

@@ -72,7 +72,13 @@ function stringOf(schema: Schema, opts: Required<Omit<ArbitraryOptions, 'hints'>
   const fits = (s: string) => [...s].length >= min && [...s].length <= (schema.maxLength ?? Infinity);
   if (schema.format === 'date-time') return dateTime();
   if (schema.format === 'uri') return fc.webUrl({ size: 'small' }).filter(fits);
-  if (schema.format === 'uri-reference') return fc.oneof(fc.webUrl({ size: 'small' }), fc.webPath({ size: 'small' }).map((p) => p || '/')).filter(fits);
+  if (schema.format === 'uri-reference')
+    return fc
+      .oneof(
+        fc.webUrl({ size: 'small' }),
+        fc.webPath({ size: 'small' }).map((p) => p || '/'),
+      )
+      .filter(fits);
   if (schema.format === 'ipv4') return fc.ipV4();
   if (schema.format === 'binary') return fc.string({ maxLength: max });
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern), { size: 'small' }).filter(fits);
@@ -84,7 +90,14 @@ function numberOf(schema: Schema): fc.Arbitrary<number> {
   let min: number = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum : -1e9);
   let max: number = schema.maximum ?? (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum : 1e9);
   if (!integer) {
-    const base = fc.double({ min, max, noNaN: true, noDefaultInfinity: true, minExcluded: schema.exclusiveMinimum !== undefined, maxExcluded: schema.exclusiveMaximum !== undefined });
+    const base = fc.double({
+      min,
+      max,
+      noNaN: true,
+      noDefaultInfinity: true,
+      minExcluded: schema.exclusiveMinimum !== undefined,
+      maxExcluded: schema.exclusiveMaximum !== undefined,
+    });
     // -0 serialises as 0; keep it out so the sent value is the generated one.
     return base.map((n) => (Object.is(n, -0) ? 0 : n));
   }
@@ -169,7 +182,9 @@ export function arbitraryOf(document: OpenApiDocument, schema: Schema, options: 
       // A "one of these members" object (OTLP AnyValue: maxProperties 1): choose the members first,
       // rather than filtering records that almost never satisfy maxProperties.
       const minProps = s.minProperties ?? 0;
-      return fc.shuffledSubarray(names, { minLength: minProps, maxLength: maxProps }).chain((chosen) => fc.record(Object.fromEntries(chosen.map((n) => [n, model[n]!]))));
+      return fc
+        .shuffledSubarray(names, { minLength: minProps, maxLength: maxProps })
+        .chain((chosen) => fc.record(Object.fromEntries(chosen.map((n) => [n, model[n]!]))));
     }
     let arb: fc.Arbitrary<Record<string, unknown>> = fc.record(model, { requiredKeys: names.filter((n) => required.has(n)) });
     if (s.minProperties !== undefined || s.maxProperties !== undefined) {

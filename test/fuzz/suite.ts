@@ -28,7 +28,9 @@ const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), pa
 function reporter<T>(details: fc.RunDetails<T>): void {
   if (!details.failed) return;
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  throw new Error(`property failed after ${details.numRuns} runs (replay: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath}, shrunk ${details.numShrinks}×)\n${cause}`);
+  throw new Error(
+    `property failed after ${details.numRuns} runs (replay: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath}, shrunk ${details.numShrinks}×)\n${cause}`,
+  );
 }
 /** Generous per-test time: about 60 ms a request, at least 30 s. */
 const TIMEOUT = Math.max(30_000, RUNS * 60);
@@ -57,44 +59,60 @@ export function fuzzSuite(start: () => Promise<FuzzTarget>, name: string, { pris
 
     const ops = contractModel.operations.map((op) => [`${op.method} ${op.path}`, op.operationId] as const);
 
-    it.each(ops)('answers valid requests to %s as the contract declares', async (_label, operationId) => {
-      const op = target.model.operations.find((o) => o.operationId === operationId)!;
-      await fc.assert(
-        fc.asyncProperty(factory.valid(op), async (parts) => {
-          const r = await factory.send(target.url, op, parts, target.key);
-          const problems = checker.violations(op, r, { stub: target.stub });
-          if (problems.length) throw new Error(`${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
-        }),
-        { numRuns: RUNS, reporter, ...replay },
-      );
-    }, TIMEOUT);
+    it.each(ops)(
+      'answers valid requests to %s as the contract declares',
+      async (_label, operationId) => {
+        const op = target.model.operations.find((o) => o.operationId === operationId)!;
+        await fc.assert(
+          fc.asyncProperty(factory.valid(op), async (parts) => {
+            const r = await factory.send(target.url, op, parts, target.key);
+            const problems = checker.violations(op, r, { stub: target.stub });
+            if (problems.length)
+              throw new Error(`${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
+          }),
+          { numRuns: RUNS, reporter, ...replay },
+        );
+      },
+      TIMEOUT,
+    );
 
-    it.each(ops)('answers mutated requests to %s with the problem the pipeline order predicts', async (_label, operationId) => {
-      const op = target.model.operations.find((o) => o.operationId === operationId)!;
-      await fc.assert(
-        fc.asyncProperty(factory.mutated(op), async ({ parts, mutation }) => {
-          const r = await factory.send(target.url, op, parts, target.key);
-          const problems = checker.violations(op, r, { stub: target.stub });
-          const want = factory.expected(op, parts);
-          if (want && (r.status !== want.status || r.body?.code !== want.code)) problems.unshift(`want ${want.status} ${want.code}, got ${r.status} ${r.body?.code ?? ''}`);
-          if (problems.length) throw new Error(`${mutation}: ${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
-        }),
-        { numRuns: RUNS, reporter, ...replay },
-      );
-    }, TIMEOUT);
+    it.each(ops)(
+      'answers mutated requests to %s with the problem the pipeline order predicts',
+      async (_label, operationId) => {
+        const op = target.model.operations.find((o) => o.operationId === operationId)!;
+        await fc.assert(
+          fc.asyncProperty(factory.mutated(op), async ({ parts, mutation }) => {
+            const r = await factory.send(target.url, op, parts, target.key);
+            const problems = checker.violations(op, r, { stub: target.stub });
+            const want = factory.expected(op, parts);
+            if (want && (r.status !== want.status || r.body?.code !== want.code))
+              problems.unshift(`want ${want.status} ${want.code}, got ${r.status} ${r.body?.code ?? ''}`);
+            if (problems.length)
+              throw new Error(`${mutation}: ${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
+          }),
+          { numRuns: RUNS, reporter, ...replay },
+        );
+      },
+      TIMEOUT,
+    );
 
-    it.skipIf(!prism).each(ops)('answers Prefer (Prism) requests to %s as the contract declares', async (_label, operationId) => {
-      const op = target.model.operations.find((o) => o.operationId === operationId)!;
-      await fc.assert(
-        fc.asyncProperty(factory.preferred(op), async (parts) => {
-          const r = await factory.send(target.url, op, parts, target.key);
-          const requested = Number(/code=(\d+)/.exec(parts.headers.Prefer ?? '')?.[1]) || undefined;
-          const problems = checker.violations(op, r, { stub: target.stub, requested });
-          if (problems.length) throw new Error(`${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
-        }),
-        { numRuns: RUNS, reporter, ...replay },
-      );
-    }, TIMEOUT);
+    it.skipIf(!prism).each(ops)(
+      'answers Prefer (Prism) requests to %s as the contract declares',
+      async (_label, operationId) => {
+        const op = target.model.operations.find((o) => o.operationId === operationId)!;
+        await fc.assert(
+          fc.asyncProperty(factory.preferred(op), async (parts) => {
+            const r = await factory.send(target.url, op, parts, target.key);
+            const requested = Number(/code=(\d+)/.exec(parts.headers.Prefer ?? '')?.[1]) || undefined;
+            const problems = checker.violations(op, r, { stub: target.stub, requested });
+            if (problems.length)
+              throw new Error(`${problems.join('\n')}\n  request: ${describeRequest(op, parts, factory)}\n  response: ${r.text.slice(0, 600)}`);
+          }),
+          { numRuns: RUNS, reporter, ...replay },
+        );
+      },
+      TIMEOUT,
+    );
 
     it('is still serving after the runs, and nothing polluted Object.prototype', async () => {
       const health = await fetch(`${target.url}/v1/health`);

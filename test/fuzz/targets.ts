@@ -39,7 +39,11 @@ const ref = (name: string) => `#/components/schemas/${name}`;
  */
 export async function seed(url: string, key: string, document: OpenApiDocument): Promise<Hints> {
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return res.ok ? ((await res.json()) as Record<string, any>) : null;
   };
   const hints: Record<string, unknown[]> = {};
@@ -83,5 +87,14 @@ export async function serverFuzzTarget(): Promise<FuzzTarget> {
   const { document, model } = await loadContract();
   const target = await serverTarget({ policies: generousPolicies(model) });
   const key = target.keys.enterprise!;
-  return { name: 'server stubs', url: target.url, document, model: target.model, key, stub: true, hints: await seed(target.url, key, document), close: () => target.close() };
+  return {
+    name: 'server stubs',
+    url: target.url,
+    document,
+    model: target.model,
+    key,
+    stub: true,
+    hints: await seed(target.url, key, document),
+    close: () => target.close(),
+  };
 }

@@ -46,7 +46,8 @@ describe('pipeline order', () => {
   });
 
   it('7 before 8: a spent rate limit is 429 even for an archived project', async () => {
-    for (let i = 0; i < 2; i++) expect((await send('/v1/ingest', { method: 'POST', key: ARCHIVED, body: trace(`tr_arch${i}aaaa`), type: 'application/json' })).status).toBe(403);
+    for (let i = 0; i < 2; i++)
+      expect((await send('/v1/ingest', { method: 'POST', key: ARCHIVED, body: trace(`tr_arch${i}aaaa`), type: 'application/json' })).status).toBe(403);
     const r = await send('/v1/ingest', { method: 'POST', key: ARCHIVED, body: trace('tr_arch9aaaa'), type: 'application/json' });
     expect([r.status, r.body.code]).toEqual([429, 'rate_limited']);
   });

@@ -29,7 +29,10 @@ describe('the mock console', () => {
   const api = (path: string, key: string, init: RequestInit = {}) =>
     fetch(`${mock.url}${path}`, { ...init, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
   const ingest = (key: string) =>
-    api('/v1/ingest', key, { method: 'POST', body: JSON.stringify({ trace_id: `tr_console${String(++n).padStart(8, '0')}`, name: 'console', start_time: '2026-03-03T12:00:00Z', spans: [] }) });
+    api('/v1/ingest', key, {
+      method: 'POST',
+      body: JSON.stringify({ trace_id: `tr_console${String(++n).padStart(8, '0')}`, name: 'console', start_time: '2026-03-03T12:00:00Z', spans: [] }),
+    });
   const answer = async (res: Response) => ({ status: res.status, code: res.status >= 400 ? ((await res.json()) as { code: string }).code : null });
   const state = async () => (await fetch(`${mock.url}/__mock/state`)).json() as Promise<any>;
 
@@ -144,7 +147,8 @@ describe('the mock console', () => {
     for (const t of s.tenants) {
       await page.getByRole('combobox', { name: `Plan for ${t.id}`, exact: true }).waitFor();
       for (const k of t.keys) await page.getByRole('button', { name: `Copy key ${k.id}`, exact: true }).waitFor();
-      for (const p of t.projects) await page.getByRole('button', { name: `${p.status === 'archived' ? 'Unarchive' : 'Archive'} ${p.id}`, exact: true }).waitFor();
+      for (const p of t.projects)
+        await page.getByRole('button', { name: `${p.status === 'archived' ? 'Unarchive' : 'Archive'} ${p.id}`, exact: true }).waitFor();
     }
     await ingest(FREE);
     await api('/v1/audit/events', FREE);
@@ -206,7 +210,11 @@ describe('the mock console of one of two instances sharing Redis', () => {
       await expect.poll(() => page.locator('#live').textContent()).toBe('live');
       const auth = { Authorization: `Bearer ${FREE}`, 'Content-Type': 'application/json' };
       // Usage recorded through B shows on A's page (the state is shared) ...
-      const viaB = await fetch(`${b.url}/v1/ingest`, { method: 'POST', headers: auth, body: JSON.stringify({ trace_id: 'tr_sharedconsole0001', name: 'b', start_time: '2026-03-03T12:00:00Z', spans: [] }) });
+      const viaB = await fetch(`${b.url}/v1/ingest`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ trace_id: 'tr_sharedconsole0001', name: 'b', start_time: '2026-03-03T12:00:00Z', spans: [] }),
+      });
       expect(viaB.status).toBe(202);
       const meter = page.locator('[data-tenant="ten_freeco"]').getByRole('meter', { name: 'traces used by ten_freeco' });
       await expect.poll(() => meter.getAttribute('aria-valuenow'), { timeout: 10_000 }).toBe('1');
@@ -217,7 +225,22 @@ describe('the mock console of one of two instances sharing Redis', () => {
       // A control clicked on A's page changes what B answers.
       await page.getByRole('button', { name: 'Archive prj_promain', exact: true }).click();
       await expect
-        .poll(async () => (await fetch(`${b.url}/v1/ingest`, { method: 'POST', headers: { ...auth, Authorization: `Bearer ${PRO}` }, body: JSON.stringify({ trace_id: `tr_sharedconsole${String(++shared).padStart(4, '0')}`, name: 'b', start_time: '2026-03-03T12:00:00Z', spans: [] }) })).status, { timeout: 5_000 })
+        .poll(
+          async () =>
+            (
+              await fetch(`${b.url}/v1/ingest`, {
+                method: 'POST',
+                headers: { ...auth, Authorization: `Bearer ${PRO}` },
+                body: JSON.stringify({
+                  trace_id: `tr_sharedconsole${String(++shared).padStart(4, '0')}`,
+                  name: 'b',
+                  start_time: '2026-03-03T12:00:00Z',
+                  spans: [],
+                }),
+              })
+            ).status,
+          { timeout: 5_000 },
+        )
         .toBe(403);
       expect(errors).toEqual([]);
     } finally {

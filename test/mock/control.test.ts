@@ -10,13 +10,21 @@ describe('control API', () => {
   afterAll(() => mock?.close());
 
   it('refuses a 100 KB control body with 413 payload_too_large, not 400', async () => {
-    const r = await fetch(`${mock.url}/__mock/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(100 * 1024) }) });
+    const r = await fetch(`${mock.url}/__mock/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(100 * 1024) }),
+    });
     expect(r.status).toBe(413);
     expect((await r.json()).code).toBe('payload_too_large');
   });
 
   it('answers with a real request id in the body and in X-Request-Id, and echoes a valid incoming one', async () => {
-    const r = await fetch(`${mock.url}/__mock/tenants/ten_nobody/plan`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"plan":"pro"}' });
+    const r = await fetch(`${mock.url}/__mock/tenants/ten_nobody/plan`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"plan":"pro"}',
+    });
     const body = await r.json();
     expect([r.status, body.code]).toEqual([404, 'not_found']);
     expect(body.request_id).toMatch(/^req_[0-9A-Z]{16}$/);

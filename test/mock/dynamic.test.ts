@@ -18,13 +18,16 @@ describe('dynamic answers', () => {
   });
   afterAll(() => mock?.close());
 
-  it.each(['getTrace', 'listTraces', 'getUsage', 'getMetrics', 'listProjects', 'getEvalRule'])('%s: a small body that conforms to the contract', async (operationId) => {
-    const op = model.operations.find((o) => o.operationId === operationId)!;
-    const path = op.path.replace(/\{[^}]+\}/g, (m) => ({ '{trace_id}': 'tr_dynamic001', '{rule_id}': 'rule_dynamic001' })[m] ?? m);
-    const res = await fetch(`${mock.url}${path}`, { headers: { authorization: `Bearer ${KEY}`, prefer: 'dynamic=true' } });
-    const text = await res.text();
-    expect(res.status).toBe(200);
-    expect(text.length).toBeLessThan(64 * 1024);
-    expect(checker.violations(op, { status: res.status, headers: res.headers, body: JSON.parse(text), text })).toEqual([]);
-  });
+  it.each(['getTrace', 'listTraces', 'getUsage', 'getMetrics', 'listProjects', 'getEvalRule'])(
+    '%s: a small body that conforms to the contract',
+    async (operationId) => {
+      const op = model.operations.find((o) => o.operationId === operationId)!;
+      const path = op.path.replace(/\{[^}]+\}/g, (m) => ({ '{trace_id}': 'tr_dynamic001', '{rule_id}': 'rule_dynamic001' })[m] ?? m);
+      const res = await fetch(`${mock.url}${path}`, { headers: { authorization: `Bearer ${KEY}`, prefer: 'dynamic=true' } });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text.length).toBeLessThan(64 * 1024);
+      expect(checker.violations(op, { status: res.status, headers: res.headers, body: JSON.parse(text), text })).toEqual([]);
+    },
+  );
 });

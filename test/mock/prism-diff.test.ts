@@ -28,7 +28,14 @@ function probes(doc: OpenApiDocument): Probe[] {
         if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(p.example));
       }
       const media = resolveRef(doc, op.requestBody)?.content?.['application/json'];
-      out.push({ name: `${method.toUpperCase()} ${template} → ${code}`, method: method.toUpperCase(), path, code, body: media?.example, auth: (op.security ?? doc.security).length > 0 });
+      out.push({
+        name: `${method.toUpperCase()} ${template} → ${code}`,
+        method: method.toUpperCase(),
+        path,
+        code,
+        body: media?.example,
+        auth: (op.security ?? doc.security).length > 0,
+      });
     }
   }
   return out;

@@ -27,7 +27,11 @@ describe('two mock instances sharing one redis-server', () => {
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(20);
     expect(statuses.filter((s) => s === 429)).toHaveLength(30);
-    await fetch(`${a.url}/__mock/tenants/ten_teamco/usage`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ traces: 1234 }) });
+    await fetch(`${a.url}/__mock/tenants/ten_teamco/usage`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ traces: 1234 }),
+    });
     const state = await (await fetch(`${b.url}/__mock/state`)).json();
     expect(state.tenants.find((t: { id: string }) => t.id === 'ten_teamco').usage.traces).toBe(1234);
   });
@@ -37,8 +41,18 @@ describe('two mock instances sharing one redis-server', () => {
     const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
     const project = await (await fetch(`${a.url}/v1/projects`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Shared' }) })).json();
     expect(project.id).toMatch(/^prj_/);
-    const key = await (await fetch(`${a.url}/v1/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'k', scopes: ['read'], project_id: project.id, environment: 'test' }) })).json();
-    await fetch(`${a.url}/__mock/tenants/ten_teamco/plan`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ plan: 'pro' }) });
+    const key = await (
+      await fetch(`${a.url}/v1/api-keys`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'k', scopes: ['read'], project_id: project.id, environment: 'test' }),
+      })
+    ).json();
+    await fetch(`${a.url}/__mock/tenants/ten_teamco/plan`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ plan: 'pro' }),
+    });
     const got = await fetch(`${b.url}/v1/projects/${project.id}`, { headers: { authorization: `Bearer ${key.secret}` } });
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({ id: project.id, name: 'Shared' });
@@ -59,6 +73,9 @@ describe('two mock instances sharing one redis-server', () => {
     } finally {
       await redis.start();
     }
-    await vi.waitFor(async () => expect((await fetch(`${a.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } })).status).not.toBe(503), { timeout: 10_000, interval: 250 });
+    await vi.waitFor(async () => expect((await fetch(`${a.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } })).status).not.toBe(503), {
+      timeout: 10_000,
+      interval: 250,
+    });
   });
 });

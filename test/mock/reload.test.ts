@@ -35,7 +35,10 @@ describe('hot reload of openapi/ and mocks/', () => {
     expect(Number(/"default";r=(\d+)/.exec(state)![1])).toBeLessThanOrEqual(45 - 4);
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     await writeFile(file, good.replace('algorithm: fixed-window', 'algorithm: leaky-bucket'));
-    await vi.waitFor(() => expect(errors.mock.calls.flat().join(' ')).toMatch(/kept the last good contract[\s\S]*leaky-bucket/), { timeout: 10_000, interval: 200 });
+    await vi.waitFor(() => expect(errors.mock.calls.flat().join(' ')).toMatch(/kept the last good contract[\s\S]*leaky-bucket/), {
+      timeout: 10_000,
+      interval: 200,
+    });
     errors.mockRestore();
     const after = await usage();
     expect(after.status).toBe(200);

@@ -25,7 +25,11 @@ export function scaleOutSuite(name: string, start: () => Promise<SharedBackend>)
     const call = (i: number, path: string, init: { method?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
       fetch(`${url(i)}${path}`, {
         method: init.method ?? 'GET',
-        headers: { ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        headers: {
+          ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
       }).then(async (r) => ({ status: r.status, headers: r.headers, body: r.status === 204 ? null : await r.json() }));
     const trace = (id: string) => ({ trace_id: id, name: 'scale-out', start_time: '2026-03-03T12:00:00Z', spans: [] });
@@ -54,7 +58,9 @@ export function scaleOutSuite(name: string, start: () => Promise<SharedBackend>)
     });
 
     it('accepts one trace id sent 6 times at once exactly once: one 202, five 409 trace_already_exists', async () => {
-      const sent = await Promise.all(Array.from({ length: 6 }, (_, i) => call(i, '/v1/ingest', { method: 'POST', key: TEAM, body: trace('tr_sameid00000001') })));
+      const sent = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => call(i, '/v1/ingest', { method: 'POST', key: TEAM, body: trace('tr_sameid00000001') })),
+      );
       expect(sent.filter((r) => r.status === 202)).toHaveLength(1);
       const refused = sent.filter((r) => r.status === 409);
       expect(refused.map((r) => r.body.code)).toEqual(Array(5).fill('trace_already_exists'));
@@ -104,7 +110,11 @@ export function scaleOutSuite(name: string, start: () => Promise<SharedBackend>)
     });
 
     it('authenticates a key created through one instance on the others, and refuses it everywhere once revoked', async () => {
-      const created = await call(0, '/v1/api-keys', { method: 'POST', key: TEAM, body: { name: 'k', scopes: ['read'], project_id: 'prj_teammain', environment: 'test' } });
+      const created = await call(0, '/v1/api-keys', {
+        method: 'POST',
+        key: TEAM,
+        body: { name: 'k', scopes: ['read'], project_id: 'prj_teammain', environment: 'test' },
+      });
       expect(created.status).toBe(201);
       expect((await call(1, '/v1/traces', { key: created.body.secret })).status).toBe(200);
       expect((await call(2, `/v1/api-keys/${created.body.id}`, { method: 'DELETE', key: TEAM })).status).toBe(204);

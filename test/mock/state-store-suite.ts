@@ -17,11 +17,28 @@ const freshTenant = (what: string) => `ten_${what}_${Date.now().toString(36)}${(
 
 const at = '2026-03-03T12:00:00.000Z';
 function seedOf(id: string, plan = 'starter'): TenantSeed {
-  const key: KeyDoc = { id: 'key_a', tenantId: id, name: 'a', scopes: ['read'], projectId: 'prj_main', revoked: false, secret: `tl_test_${id}`, prefix: 'tl_test_', createdAt: at, digest: `d_${id}` };
+  const key: KeyDoc = {
+    id: 'key_a',
+    tenantId: id,
+    name: 'a',
+    scopes: ['read'],
+    projectId: 'prj_main',
+    revoked: false,
+    secret: `tl_test_${id}`,
+    prefix: 'tl_test_',
+    createdAt: at,
+    digest: `d_${id}`,
+  };
   return { id, plan, projects: [{ id: 'prj_main', name: 'Main', status: 'active', created_at: at, archived_at: null }], keys: [key] };
 }
 const trace = (id: string, spans: string[] = []): TraceDoc => ({
-  id, project_id: 'prj_main', name: 'n', status: 'unset', start_time: at, span_count: spans.length, created_at: at,
+  id,
+  project_id: 'prj_main',
+  name: 'n',
+  status: 'unset',
+  start_time: at,
+  span_count: spans.length,
+  created_at: at,
   spans: spans.map((s) => ({ span_id: s, name: s, kind: 'other', start_time: at })),
 });
 const PROJECT_CAP = { name: 'projects' as const, limits: { free: 1, starter: 3, team: null } };
@@ -55,7 +72,12 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       await a.seed(seedOf(t), false);
       await a.insert(t, 'traces', 'tr_1', trace('tr_1'));
       await a.setPlan(t, 'team');
-      await a.keepAnswer(t, 'op:k1', { bodyDigest: 'x', status: 201, body: {}, headers: {}, contentType: 'application/json', expiresAt: Date.now() + 60_000 }, 60_000);
+      await a.keepAnswer(
+        t,
+        'op:k1',
+        { bodyDigest: 'x', status: 201, body: {}, headers: {}, contentType: 'application/json', expiresAt: Date.now() + 60_000 },
+        60_000,
+      );
       await b.seed(seedOf(t), true);
       expect(await a.get(t, 'traces', 'tr_1')).toBeNull();
       expect(await a.plan(t)).toBe('starter');
@@ -75,12 +97,18 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
     it('holds a cap exactly under concurrent creates, by the plan the tenant is on at that moment', async () => {
       const t = freshTenant('cap');
       await a.seed(seedOf(t, 'starter'), false);
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => either(i).insert(t, 'projects', `prj_${i}`, { id: `prj_${i}`, name: 'p', status: 'active', created_at: at, archived_at: null }, { cap: PROJECT_CAP })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          either(i).insert(t, 'projects', `prj_${i}`, { id: `prj_${i}`, name: 'p', status: 'active', created_at: at, archived_at: null }, { cap: PROJECT_CAP }),
+        ),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(2);
       expect(results.filter((r) => !r.ok)).toEqual(Array(4).fill({ ok: false, reason: 'capped', limit: 3, used: 3 }));
       expect(await b.capCount(t, 'projects')).toBe(3);
       await b.setPlan(t, 'team');
-      expect(await a.insert(t, 'projects', 'prj_x', { id: 'prj_x', name: 'p', status: 'active', created_at: at, archived_at: null }, { cap: PROJECT_CAP })).toMatchObject({ ok: true });
+      expect(
+        await a.insert(t, 'projects', 'prj_x', { id: 'prj_x', name: 'p', status: 'active', created_at: at, archived_at: null }, { cap: PROJECT_CAP }),
+      ).toMatchObject({ ok: true });
     });
 
     it('gives a unit of a cap back on remove and on an update that releases it, never below 0', async () => {
@@ -90,7 +118,13 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       await b.update(t, 'keys', 'key_a', (k) => (k.revoked ? undefined : { ...k, revoked: true }), { release: 'api_keys' });
       await b.update(t, 'keys', 'key_a', (k) => (k.revoked ? undefined : { ...k, revoked: true }), { release: 'api_keys' });
       expect(await a.capCount(t, 'api_keys')).toBe(0);
-      await a.insert(t, 'evalRules', 'rule_1', { id: 'rule_1', name: 'r', evaluator: 'toxicity', sample_rate: 1, enabled: true, created_at: at, updated_at: at } as never, { cap: { name: 'eval_rules', limits: {} } });
+      await a.insert(
+        t,
+        'evalRules',
+        'rule_1',
+        { id: 'rule_1', name: 'r', evaluator: 'toxicity', sample_rate: 1, enabled: true, created_at: at, updated_at: at } as never,
+        { cap: { name: 'eval_rules', limits: {} } },
+      );
       expect(await a.capCount(t, 'eval_rules')).toBe(1);
       expect(await b.remove(t, 'evalRules', 'rule_1', { release: 'eval_rules' })).toBe(true);
       expect(await b.remove(t, 'evalRules', 'rule_1', { release: 'eval_rules' })).toBe(false);
@@ -101,7 +135,10 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       const t = freshTenant('merge');
       await a.seed(seedOf(t), false);
       await a.insert(t, 'traces', 'tr_m', trace('tr_m', ['sp_0']));
-      const merge = (span: string) => (doc: TraceDoc) => (doc.spans.some((s) => s.span_id === span) ? undefined : { ...doc, spans: [...doc.spans, { span_id: span, name: span, kind: 'other' as const, start_time: at }], span_count: doc.spans.length + 1 });
+      const merge = (span: string) => (doc: TraceDoc) =>
+        doc.spans.some((s) => s.span_id === span)
+          ? undefined
+          : { ...doc, spans: [...doc.spans, { span_id: span, name: span, kind: 'other' as const, start_time: at }], span_count: doc.spans.length + 1 };
       await Promise.all(Array.from({ length: 20 }, (_, i) => either(i).update(t, 'traces', 'tr_m', merge(`sp_${i % 10}`))));
       const doc = (await b.get(t, 'traces', 'tr_m'))!;
       expect(doc.spans.map((s) => s.span_id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `sp_${i}`).sort());
@@ -130,7 +167,8 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
     it('keeps only the newest documents of a collection when asked to (the audit log)', async () => {
       const t = freshTenant('keep');
       await a.seed(seedOf(t), false);
-      for (let i = 0; i < 5; i++) await a.insert(t, 'audit', `aud_${i}`, { id: `aud_${i}`, action: 'x', actor: { type: 'system', id: 's' }, target: 't', occurred_at: at }, { keep: 3 });
+      for (let i = 0; i < 5; i++)
+        await a.insert(t, 'audit', `aud_${i}`, { id: `aud_${i}`, action: 'x', actor: { type: 'system', id: 's' }, target: 't', occurred_at: at }, { keep: 3 });
       expect((await b.list(t, 'audit', { order: 'asc', after: null, limit: 10 })).items.map((s) => s.doc.id)).toEqual(['aud_2', 'aud_3', 'aud_4']);
       expect(await b.get(t, 'audit', 'aud_0')).toBeNull();
     });
@@ -149,7 +187,14 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
     it('keeps the first answer for an Idempotency-Key; a later one does not replace it', async () => {
       const t = freshTenant('idem');
       await a.seed(seedOf(t), false);
-      const answer = (status: number) => ({ bodyDigest: 'd', status, body: { n: status }, headers: { Location: '/x' }, contentType: 'application/json', expiresAt: 1 });
+      const answer = (status: number) => ({
+        bodyDigest: 'd',
+        status,
+        body: { n: status },
+        headers: { Location: '/x' },
+        contentType: 'application/json',
+        expiresAt: 1,
+      });
       await Promise.all([a.keepAnswer(t, 'op:k', answer(201), 60_000), b.keepAnswer(t, 'op:k', answer(202), 60_000)]);
       const kept = await b.answer(t, 'op:k');
       expect([201, 202]).toContain(kept!.status);

@@ -5,7 +5,11 @@ import type { Target } from '../conformance/suite.js';
 export async function mockTarget(options: MockOptions = {}): Promise<Target> {
   const mock = await createMock({ port: 0, log: false, ...options });
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${mock.url}/__mock${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${mock.url}/__mock${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };

@@ -24,7 +24,10 @@ import { createMock } from '../../src/mock/index.js';
 /** Spans recorded by the real SDK: trace A (an agent root and its LLM call), trace B (one embedding call). */
 function recordSpans(): { a: ReadableSpan[]; b: ReadableSpan[] } {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'support-bot' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'support-bot' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
   const tracer = provider.getTracer('traceloom-otlp-test', '1.2.3');
   const root = tracer.startSpan('invoke_agent support', { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
   const llm = tracer.startSpan(
@@ -46,10 +49,16 @@ function recordSpans(): { a: ReadableSpan[]; b: ReadableSpan[] } {
   llm.setStatus({ code: SpanStatusCode.OK });
   llm.end();
   root.end();
-  const embed = tracer.startSpan('embeddings text-embedding-3-small', { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.usage.input_tokens': 9 } });
+  const embed = tracer.startSpan('embeddings text-embedding-3-small', {
+    kind: SpanKind.CLIENT,
+    attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.usage.input_tokens': 9 },
+  });
   embed.end();
   const spans = memory.getFinishedSpans();
-  return { a: spans.filter((s) => s.spanContext().traceId === root.spanContext().traceId), b: spans.filter((s) => s.spanContext().traceId === embed.spanContext().traceId) };
+  return {
+    a: spans.filter((s) => s.spanContext().traceId === root.spanContext().traceId),
+    b: spans.filter((s) => s.spanContext().traceId === embed.spanContext().traceId),
+  };
 }
 
 /** One `export()` call of a real exporter, resolved with its result. */
@@ -80,10 +89,26 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
 }
 
 const variants = [
-  { name: 'exporter-trace-otlp-http (JSON)', wire: { contentType: 'application/json', contentEncoding: undefined }, make: (url: string, key: string) => new JsonExporter({ url, headers: { Authorization: `Bearer ${key}` } }) },
-  { name: 'exporter-trace-otlp-http (JSON, gzip)', wire: { contentType: 'application/json', contentEncoding: 'gzip' }, make: (url: string, key: string) => new JsonExporter({ url, headers: { Authorization: `Bearer ${key}` }, compression: CompressionAlgorithm.GZIP }) },
-  { name: 'exporter-trace-otlp-proto (protobuf)', wire: { contentType: 'application/x-protobuf', contentEncoding: undefined }, make: (url: string, key: string) => new ProtoExporter({ url, headers: { Authorization: `Bearer ${key}` } }) },
-  { name: 'exporter-trace-otlp-proto (protobuf, gzip)', wire: { contentType: 'application/x-protobuf', contentEncoding: 'gzip' }, make: (url: string, key: string) => new ProtoExporter({ url, headers: { Authorization: `Bearer ${key}` }, compression: CompressionAlgorithm.GZIP }) },
+  {
+    name: 'exporter-trace-otlp-http (JSON)',
+    wire: { contentType: 'application/json', contentEncoding: undefined },
+    make: (url: string, key: string) => new JsonExporter({ url, headers: { Authorization: `Bearer ${key}` } }),
+  },
+  {
+    name: 'exporter-trace-otlp-http (JSON, gzip)',
+    wire: { contentType: 'application/json', contentEncoding: 'gzip' },
+    make: (url: string, key: string) => new JsonExporter({ url, headers: { Authorization: `Bearer ${key}` }, compression: CompressionAlgorithm.GZIP }),
+  },
+  {
+    name: 'exporter-trace-otlp-proto (protobuf)',
+    wire: { contentType: 'application/x-protobuf', contentEncoding: undefined },
+    make: (url: string, key: string) => new ProtoExporter({ url, headers: { Authorization: `Bearer ${key}` } }),
+  },
+  {
+    name: 'exporter-trace-otlp-proto (protobuf, gzip)',
+    wire: { contentType: 'application/x-protobuf', contentEncoding: 'gzip' },
+    make: (url: string, key: string) => new ProtoExporter({ url, headers: { Authorization: `Bearer ${key}` }, compression: CompressionAlgorithm.GZIP }),
+  },
 ];
 
 const backends: [string, () => Promise<Target>][] = [
@@ -147,7 +172,10 @@ describe.each(backends)('OTLP ingest from the real exporters into %s', (_name, s
     expect(llm.attributes).toMatchObject({ 'gen_ai.request.temperature': '0.2', 'otel.scope.name': 'traceloom-otlp-test', 'otel.scope.version': '1.2.3' });
 
     const two = await call(t, 'GET', `/v1/traces/${idB}`, { key });
-    expect(two.body).toMatchObject({ span_count: 1, spans: [{ kind: 'embedding', model: 'text-embedding-3-small', usage: { prompt_tokens: 9, total_tokens: 9 } }] });
+    expect(two.body).toMatchObject({
+      span_count: 1,
+      spans: [{ kind: 'embedding', model: 'text-embedding-3-small', usage: { prompt_tokens: 9, total_tokens: 9 } }],
+    });
   });
 
   it('refuses the exporter of an archived project with 403, and it reports the export failed', async () => {

@@ -37,25 +37,30 @@ let work: string;
 let app: string;
 let tarball: string;
 
-beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'traceloom-consumer-'));
-  const started = Date.now();
-  if (process.env.TRACELOOM_TARBALL) {
-    tarball = process.env.TRACELOOM_TARBALL;
-  } else {
-    const clone = join(work, 'clone');
-    mkdirSync(clone);
-    await freshClone(REPO, clone);
-    await runOk('npm', ['pack', '--pack-destination', work], { cwd: clone, timeoutMs: NPM_TIMEOUT_MS });
-    tarball = tarballIn(work);
-  }
-  const packed = Date.now();
-  app = join(work, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  await runOk('npm', ['i', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, timeoutMs: NPM_TIMEOUT_MS });
-  console.log(`consumer: node ${process.version}; packed in ${((packed - started) / 1000).toFixed(0)} s, installed in ${((Date.now() - packed) / 1000).toFixed(0)} s`);
-}, 2 * NPM_TIMEOUT_MS + 60_000);
+beforeAll(
+  async () => {
+    work = mkdtempSync(join(tmpdir(), 'traceloom-consumer-'));
+    const started = Date.now();
+    if (process.env.TRACELOOM_TARBALL) {
+      tarball = process.env.TRACELOOM_TARBALL;
+    } else {
+      const clone = join(work, 'clone');
+      mkdirSync(clone);
+      await freshClone(REPO, clone);
+      await runOk('npm', ['pack', '--pack-destination', work], { cwd: clone, timeoutMs: NPM_TIMEOUT_MS });
+      tarball = tarballIn(work);
+    }
+    const packed = Date.now();
+    app = join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
+    await runOk('npm', ['i', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, timeoutMs: NPM_TIMEOUT_MS });
+    console.log(
+      `consumer: node ${process.version}; packed in ${((packed - started) / 1000).toFixed(0)} s, installed in ${((Date.now() - packed) / 1000).toFixed(0)} s`,
+    );
+  },
+  2 * NPM_TIMEOUT_MS + 60_000,
+);
 
 afterAll(() => {
   if (work && !process.env.TRACELOOM_KEEP_SCRATCH) rmSync(work, { recursive: true, force: true });
@@ -64,9 +69,26 @@ afterAll(() => {
 describe(`the packed tarball installed into an app outside the repository (Node ${process.version})`, () => {
   it('holds the compiled code, types, contract, bundle, docs and fixtures, and no sources, tests or benchmarks', async () => {
     const { stdout } = await runOk('tar', ['-tzf', tarball], { cwd: work, timeoutMs: 60_000 });
-    const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const files = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
     console.log(`consumer: tarball ${(statSync(tarball).size / 1024).toFixed(0)} KB, ${files.length} files`);
-    for (const f of ['dist/src/cli.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/policy/redis.d.ts', 'dist/generated/types.d.ts', 'openapi/openapi.yaml', 'generated/openapi.json', 'generated/docs/index.html', 'mocks/tenants.yaml', 'bin/traceloom.mjs', 'redocly.yaml', '.redocly.lint-ignore.yaml', '.spectral.yaml']) {
+    for (const f of [
+      'dist/src/cli.js',
+      'dist/src/index.d.ts',
+      'dist/src/client/index.js',
+      'dist/src/policy/redis.d.ts',
+      'dist/generated/types.d.ts',
+      'openapi/openapi.yaml',
+      'generated/openapi.json',
+      'generated/docs/index.html',
+      'mocks/tenants.yaml',
+      'bin/traceloom.mjs',
+      'redocly.yaml',
+      '.redocly.lint-ignore.yaml',
+      '.spectral.yaml',
+    ]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|bench|node_modules|scratch)\//.test(f) || f.startsWith('generated/bench') || f.endsWith('.test.js'))).toEqual([]);
@@ -122,8 +144,14 @@ export type Schemas = keyof components['schemas'];
 export type D = Decision;
 `,
     );
-    for (const [moduleResolution, module] of [['NodeNext', 'NodeNext'], ['Bundler', 'ESNext']] as const) {
-      const config = { compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution, lib: ['ES2022', 'DOM'] }, files: ['consumer.ts'] };
+    for (const [moduleResolution, module] of [
+      ['NodeNext', 'NodeNext'],
+      ['Bundler', 'ESNext'],
+    ] as const) {
+      const config = {
+        compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution, lib: ['ES2022', 'DOM'] },
+        files: ['consumer.ts'],
+      };
       writeFileSync(join(app, `tsconfig.${moduleResolution}.json`), JSON.stringify(config, null, 2));
       const r = await run(node, [tsc, '-p', `tsconfig.${moduleResolution}.json`], { cwd: app, timeoutMs: 300_000 });
       expect(`${moduleResolution}: exit ${r.code}\n${r.stdout}${r.stderr}`).toBe(`${moduleResolution}: exit 0\n`);
@@ -132,7 +160,9 @@ export type D = Decision;
 
   it(`bundles traceloom/client for the browser with esbuild: zero errors, no Node module, at most ${CLIENT_BUDGET_BYTES / 1024} KB min+gzip`, async () => {
     const { size, inputs } = await bundleForBrowser(`import { createClient } from 'traceloom/client';\nwindow.traceloom = { createClient };\n`, 'client.js');
-    console.log(`consumer: traceloom/client for the browser: ${(size.min / 1024).toFixed(1)} KB min, ${(size.gzip / 1024).toFixed(1)} KB min+gzip (budget ${CLIENT_BUDGET_BYTES / 1024} KB)`);
+    console.log(
+      `consumer: traceloom/client for the browser: ${(size.min / 1024).toFixed(1)} KB min, ${(size.gzip / 1024).toFixed(1)} KB min+gzip (budget ${CLIENT_BUDGET_BYTES / 1024} KB)`,
+    );
     expect(inputs.filter((f) => /node_modules\/(express|ioredis|@stoplight|@redocly|ajv|jose|yaml)\//.test(f))).toEqual([]);
     expect(size.gzip).toBeLessThanOrEqual(CLIENT_BUDGET_BYTES);
   }, 120_000);
@@ -142,10 +172,10 @@ export type D = Decision;
     expect(inputs.filter((f) => /ioredis|redis-store/.test(f))).toEqual([]);
   }, 120_000);
 
-  describe('the app\'s own `npx traceloom`', () => {
+  describe("the app's own `npx traceloom`", () => {
     const npx = (args: string[], timeoutMs = 120_000) => run('npx', ['--no', '--', 'traceloom', ...args], { cwd: app, timeoutMs });
 
-    it('prints usage for --help and for a command\'s --help', async () => {
+    it("prints usage for --help and for a command's --help", async () => {
       const top = await npx(['--help']);
       expect(top.code).toBe(0);
       for (const c of ['mock', 'start', 'docs', 'lint', 'bundle', 'generate', 'serve', 'diff']) expect(top.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
@@ -195,7 +225,7 @@ export type D = Decision;
       }
     }, 300_000);
 
-    it('--root and --mocks point the mock at the app\'s own contract and fixtures', async () => {
+    it("--root and --mocks point the mock at the app's own contract and fixtures", async () => {
       const pkg = join(app, 'node_modules', 'traceloom');
       cpSync(join(pkg, 'openapi'), join(app, 'my-api'), { recursive: true });
       cpSync(join(pkg, 'mocks'), join(app, 'my-mocks'), { recursive: true });
@@ -218,7 +248,7 @@ export type D = Decision;
     }, 300_000);
   });
 
-  describe('Chromium on a second origin, through the bundled client, against the app\'s mock', () => {
+  describe("Chromium on a second origin, through the bundled client, against the app's mock", () => {
     if (!requireBinary(CHROMIUM, 'chromium', 'apt-get install -y chromium')) return;
     let mock: Started;
     let page: Server;
@@ -257,9 +287,18 @@ export type D = Decision;
         await tab.waitForFunction(() => 'traceloom' in window, undefined, { timeout: 60_000 });
         const statuses = await tab.evaluate(
           async ({ url, key }) => {
-            const { createClient } = (window as unknown as { traceloom: { createClient: (o: object) => { GET(path: string): Promise<{ response?: Response }> } } }).traceloom;
+            const { createClient } = (
+              window as unknown as { traceloom: { createClient: (o: object) => { GET(path: string): Promise<{ response?: Response }> } } }
+            ).traceloom;
             const client = createClient({ apiKey: key, baseUrl: url });
-            return Promise.all(Array.from({ length: 30 }, () => client.GET('/v1/usage').then((r) => r.response?.status ?? -1, (e: unknown) => String(e))));
+            return Promise.all(
+              Array.from({ length: 30 }, () =>
+                client.GET('/v1/usage').then(
+                  (r) => r.response?.status ?? -1,
+                  (e: unknown) => String(e),
+                ),
+              ),
+            );
           },
           { url: mock.match[1]!, key: FREE_KEY },
         );
@@ -274,14 +313,29 @@ export type D = Decision;
 
 /** `npx traceloom mock --port 0` in the app; resolves once its banner names the URL. */
 function startMock(extra: string[]): Promise<Started> {
-  return startUntil('npx', ['--no', '--', 'traceloom', 'mock', '--port', '0', '--no-watch', '--quiet', ...extra], { cwd: app, ready: BANNER, timeoutMs: 120_000, env: cleanEnv() });
+  return startUntil('npx', ['--no', '--', 'traceloom', 'mock', '--port', '0', '--no-watch', '--quiet', ...extra], {
+    cwd: app,
+    ready: BANNER,
+    timeoutMs: 120_000,
+    env: cleanEnv(),
+  });
 }
 
 /** Bundles `source` (an entry in the app) with the repository's esbuild for the browser, minified. */
 async function bundleForBrowser(source: string, name: string): Promise<{ code: string; inputs: string[]; size: { min: number; gzip: number } }> {
   const { build } = await import('esbuild');
   writeFileSync(join(app, name), source);
-  const result = await build({ entryPoints: [join(app, name)], absWorkingDir: app, bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, metafile: true, logLevel: 'silent' }).catch((err: { errors?: { text: string }[] }) => {
+  const result = await build({
+    entryPoints: [join(app, name)],
+    absWorkingDir: app,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  }).catch((err: { errors?: { text: string }[] }) => {
     throw new Error(`esbuild --platform=browser failed for ${name}:\n${(err.errors ?? []).map((e) => e.text).join('\n') || String(err)}`);
   });
   expect(result.errors).toEqual([]);

@@ -108,7 +108,11 @@ export interface Started {
  * Starts a long-running command and resolves once its stdout matches `ready` (e.g. the mock's
  * banner). Fails with the output when it exits first or `timeoutMs` passes.
  */
-export function startUntil(command: string, args: string[], options: { cwd: string; ready: RegExp; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Started> {
+export function startUntil(
+  command: string,
+  args: string[],
+  options: { cwd: string; ready: RegExp; timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';

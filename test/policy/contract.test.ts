@@ -19,7 +19,18 @@ describe('policy engine on the bundled contract', () => {
     const clock = testClock();
     for (const operation of model.operations) {
       for (const plan of model.plans) {
-        const d = await decide({ operation, plan: plan.id, tenantId: `ten_${plan.id}_${operation.operationId}`, apiKeyId: `key_${plan.id}_${operation.operationId}`, ip: '127.0.0.1' }, model, store, clock);
+        const d = await decide(
+          {
+            operation,
+            plan: plan.id,
+            tenantId: `ten_${plan.id}_${operation.operationId}`,
+            apiKeyId: `key_${plan.id}_${operation.operationId}`,
+            ip: '127.0.0.1',
+          },
+          model,
+          store,
+          clock,
+        );
         const gated = operation.plan !== null && plan.rank < model.plans.find((p) => p.id === operation.plan)!.rank;
         expect(d.allowed || gated, `${operation.operationId} on ${plan.id}: ${d.code}`).toBe(true);
         const announced = d.perPolicy.map((p) => p.name).filter((n) => !n.endsWith('.burst'));

@@ -30,8 +30,22 @@ const brokenStore: PolicyStore = {
 describe('decide: order of the checks', () => {
   // each row breaks every later gate too, so only the order makes the answer
   const cases = [
-    { given: 'a free tenant (below starter), at the cap, rate-limited and over quota', plan: 'free', capUsed: 99, exhaust: true, usage: 50_000, want: 'plan_upgrade_required' },
-    { given: 'a starter tenant at its project cap, rate-limited and over quota', plan: 'starter', capUsed: 3, exhaust: true, usage: 50_000, want: 'projects_quota_exceeded' },
+    {
+      given: 'a free tenant (below starter), at the cap, rate-limited and over quota',
+      plan: 'free',
+      capUsed: 99,
+      exhaust: true,
+      usage: 50_000,
+      want: 'plan_upgrade_required',
+    },
+    {
+      given: 'a starter tenant at its project cap, rate-limited and over quota',
+      plan: 'starter',
+      capUsed: 3,
+      exhaust: true,
+      usage: 50_000,
+      want: 'projects_quota_exceeded',
+    },
     { given: 'a starter tenant under its cap, rate-limited and over quota', plan: 'starter', capUsed: 2, exhaust: true, usage: 50_000, want: 'rate_limited' },
     { given: 'a starter tenant under its cap and rate limit, over quota', plan: 'starter', capUsed: 2, exhaust: false, usage: 50_000, want: 'quota_exceeded' },
     { given: 'a starter tenant under every limit', plan: 'starter', capUsed: 2, exhaust: false, usage: 0, want: null },
@@ -63,7 +77,11 @@ describe('decide: order of the checks', () => {
     expect(d).toMatchObject({ allowed: false, status: 402, code: 'plan_upgrade_required', retryAfter: null, violated: [] });
     expect(d.problem).toMatchObject({ required_plan: 'team', current_plan: 'pro' });
     // the 402 still carries the limiters' state (read, not consumed), so its headers are complete
-    expect(d.perPolicy.map((p) => [p.name, p.remaining])).toEqual([['default', 1000], ['default.burst', 333], ['audit', 30]]);
+    expect(d.perPolicy.map((p) => [p.name, p.remaining])).toEqual([
+      ['default', 1000],
+      ['default.burst', 333],
+      ['audit', 30],
+    ]);
     expect(rateLimitHeaders(d)['Retry-After']).toBeUndefined();
     const again = await decide(f, model, store, clock);
     expect(again.perPolicy.map((p) => p.remaining)).toEqual([1000, 333, 30]);
@@ -96,8 +114,16 @@ describe('decide: which limiters apply', () => {
     const tenantId = freshTenant();
     const a = await decide(facts(model, 'listTraces', { tenantId, apiKeyId: 'key_a' }), model, store, clock);
     const b = await decide(facts(model, 'listTraces', { tenantId, apiKeyId: 'key_b' }), model, store, clock);
-    expect(a.perPolicy.map((p) => [p.name, p.remaining])).toEqual([['default', 59], ['default.burst', 19], ['reads', 19]]);
-    expect(b.perPolicy.map((p) => [p.name, p.remaining])).toEqual([['default', 59], ['default.burst', 19], ['reads', 18]]);
+    expect(a.perPolicy.map((p) => [p.name, p.remaining])).toEqual([
+      ['default', 59],
+      ['default.burst', 19],
+      ['reads', 19],
+    ]);
+    expect(b.perPolicy.map((p) => [p.name, p.remaining])).toEqual([
+      ['default', 59],
+      ['default.burst', 19],
+      ['reads', 18],
+    ]);
   });
 
   it('counts a session without an API key against the tenant', async () => {
@@ -131,7 +157,9 @@ describe('decide: which limiters apply', () => {
     await expect(decide({ ...facts(model, 'ingestTrace'), operation: bad }, model, new MemoryStore(), testClock())).rejects.toThrow(
       /unknown policy `reeds` on POST \/v1\/ingest; known: default, reads, ai, api_key_create, audit, attestation_mint/,
     );
-    await expect(decide(facts(model, 'ingestTrace', { plan: 'gold' }), model, new MemoryStore(), testClock())).rejects.toThrow(/unknown plan `gold`; known: free, starter/);
+    await expect(decide(facts(model, 'ingestTrace', { plan: 'gold' }), model, new MemoryStore(), testClock())).rejects.toThrow(
+      /unknown plan `gold`; known: free, starter/,
+    );
   });
 });
 

@@ -32,7 +32,14 @@ function plan(i: number, overage: Plan['overage'], quotas: Plan['quotas'], caps:
   };
 }
 
-function policy(name: string, scope: RateLimitPolicy['scope'], algorithm: RateLimitPolicy['algorithm'], windowSeconds: number, limits: Record<string, number | null>, burst: RateLimitPolicy['burst'] = null): RateLimitPolicy {
+function policy(
+  name: string,
+  scope: RateLimitPolicy['scope'],
+  algorithm: RateLimitPolicy['algorithm'],
+  windowSeconds: number,
+  limits: Record<string, number | null>,
+  burst: RateLimitPolicy['burst'] = null,
+): RateLimitPolicy {
   return { name, description: `${name} policy`, scope, algorithm, windowSeconds, limits, burst };
 }
 
@@ -80,9 +87,19 @@ export function buildModel(): ContractModel {
     plans: [
       plan(0, 'hard_stop', { traces: 10_000, spans: 100_000, eval_runs: 500 }, { eval_rules: 1, projects: 1, api_keys: 2, seats: 1 }, []),
       plan(1, 'hard_stop', { traces: 50_000, spans: 500_000, eval_runs: 5000 }, { eval_rules: 3, projects: 3, api_keys: 5, seats: 3 }, []),
-      plan(2, 'continue', { traces: 1_000_000, spans: 10_000_000, eval_runs: 50_000 }, { eval_rules: 50, projects: 10, api_keys: 20, seats: 10 }, ['ai_insights']),
-      plan(3, 'continue', { traces: 5_000_000, spans: 50_000_000, eval_runs: 200_000 }, { eval_rules: unlimited, projects: 50, api_keys: 100, seats: 50 }, ['audit_logs']),
-      plan(4, 'continue', { traces: unlimited, spans: unlimited, eval_runs: unlimited }, { eval_rules: unlimited, projects: unlimited, api_keys: unlimited, seats: unlimited }, ['audit_logs', 'sso']),
+      plan(2, 'continue', { traces: 1_000_000, spans: 10_000_000, eval_runs: 50_000 }, { eval_rules: 50, projects: 10, api_keys: 20, seats: 10 }, [
+        'ai_insights',
+      ]),
+      plan(3, 'continue', { traces: 5_000_000, spans: 50_000_000, eval_runs: 200_000 }, { eval_rules: unlimited, projects: 50, api_keys: 100, seats: 50 }, [
+        'audit_logs',
+      ]),
+      plan(
+        4,
+        'continue',
+        { traces: unlimited, spans: unlimited, eval_runs: unlimited },
+        { eval_rules: unlimited, projects: unlimited, api_keys: unlimited, seats: unlimited },
+        ['audit_logs', 'sso'],
+      ),
     ],
     policies: {
       default: policy('default', 'api_key', 'sliding-window', 60, perPlan(RPM), perPlan(PLAN_IDS.map(() => BURST))),
@@ -102,7 +119,12 @@ export function buildModel(): ContractModel {
       ERRORS.map(([code, status, title, retryable]): [string, ErrorDef] => [code, { code, status, title, retryable, description: `${title}.` }]),
     ),
     operations: [
-      operation('ingestTrace', 'post', '/v1/ingest', ['default'], { quotas: [{ meter: 'traces', count: 'per_request' }, { meter: 'spans', count: 'per_item', items: 'spans' }] }),
+      operation('ingestTrace', 'post', '/v1/ingest', ['default'], {
+        quotas: [
+          { meter: 'traces', count: 'per_request' },
+          { meter: 'spans', count: 'per_item', items: 'spans' },
+        ],
+      }),
       operation('listTraces', 'get', '/v1/traces', ['default', 'reads']),
       operation('getTrace', 'get', '/v1/traces/{trace_id}', ['default', 'reads']),
       operation('runEval', 'post', '/v1/evals', ['default'], { quotas: [{ meter: 'eval_runs', count: 'per_request' }] }),

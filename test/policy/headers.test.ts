@@ -75,8 +75,19 @@ describe('problem', () => {
     const d = await decide(f, model, store, clock);
     const body = problem(model, d.code!, { instance: '/v1/ai/insights', requestId: 'req_01JD8X3V6Q2N5M', ...d.problem });
     expect(Object.keys(body)).toEqual([
-      'type', 'title', 'status', 'detail', 'instance', 'code', 'request_id', 'retryable',
-      'retry_after_seconds', 'limit', 'window_seconds', 'reset_at', 'violated_policies',
+      'type',
+      'title',
+      'status',
+      'detail',
+      'instance',
+      'code',
+      'request_id',
+      'retryable',
+      'retry_after_seconds',
+      'limit',
+      'window_seconds',
+      'reset_at',
+      'violated_policies',
     ]);
     expect(body).toEqual({
       type: 'https://docs.traceloom.dev/errors#rate_limited',

@@ -37,7 +37,9 @@ describe('parsing limits', () => {
       overridesFromEnv({ TRACELOOM_POLICY_API_KEY_CREATE: '5/1m', TRACELOOM_RATE_LIMIT_ENABLED: 'false', PATH: '/bin', TRACELOOM_POLICY_DEFAULT: undefined }),
     ).toEqual({ enabled: false, policies: { api_key_create: { limit: 5, windowSeconds: 60 } } });
     expect(overridesFromEnv({ TRACELOOM_RATE_LIMIT_ENABLED: 'TRUE' })).toEqual({ enabled: true });
-    expect(() => overridesFromEnv({ TRACELOOM_RATE_LIMIT_ENABLED: 'nope' })).toThrow(/TRACELOOM_RATE_LIMIT_ENABLED=nope is not a boolean; write TRACELOOM_RATE_LIMIT_ENABLED=false/);
+    expect(() => overridesFromEnv({ TRACELOOM_RATE_LIMIT_ENABLED: 'nope' })).toThrow(
+      /TRACELOOM_RATE_LIMIT_ENABLED=nope is not a boolean; write TRACELOOM_RATE_LIMIT_ENABLED=false/,
+    );
     expect(() => overridesFromEnv({ TRACELOOM_POLICY_DEFAULT: '20' })).toThrow(/^TRACELOOM_POLICY_DEFAULT: `20` is not LIMIT\/WINDOW/);
     expect(parseLimitWindow('7/30s')).toEqual({ limit: 7, windowSeconds: 30 });
   });

@@ -189,8 +189,22 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
     describe('headers and body agree, and the request sent after Retry-After is admitted', () => {
       const cases: { name: string; model: () => ContractModel; operation: string; plan: string; fill: number; want: string[] }[] = [
         { name: 'burst companion (free flood)', model: () => base, operation: 'ingestTrace', plan: 'free', fill: 20, want: ['default.burst'] },
-        { name: 'fixed window `reads`', model: () => applyOverrides(base, { policies: { default: { limit: 1000, windowSeconds: 60 } } }), operation: 'listTraces', plan: 'free', fill: 20, want: ['reads'] },
-        { name: 'sliding log `default=20/2s`', model: () => applyOverrides(base, { policies: { default: { limit: 20, windowSeconds: 2 } } }), operation: 'ingestTrace', plan: 'free', fill: 20, want: ['default'] },
+        {
+          name: 'fixed window `reads`',
+          model: () => applyOverrides(base, { policies: { default: { limit: 1000, windowSeconds: 60 } } }),
+          operation: 'listTraces',
+          plan: 'free',
+          fill: 20,
+          want: ['reads'],
+        },
+        {
+          name: 'sliding log `default=20/2s`',
+          model: () => applyOverrides(base, { policies: { default: { limit: 20, windowSeconds: 2 } } }),
+          operation: 'ingestTrace',
+          plan: 'free',
+          fill: 20,
+          want: ['default'],
+        },
         { name: 'hourly `ai` (20/h)', model: () => base, operation: 'createInsight', plan: 'pro', fill: 20, want: ['ai'] },
       ];
       for (const c of cases) {

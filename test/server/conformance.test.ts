@@ -7,7 +7,11 @@ conformanceSuite('server stubs (Express + reference handlers)', serverTarget);
 
 describe('server stubs without handlers', () => {
   it('answer 501 not_implemented as a problem, after auth and rate limits', async () => {
-    const app = createServer({ handlers: {}, keys: [{ key: 'tl_test_stub_000000000000000000000001', id: 'key_stubonly', tenantId: 'ten_stubco', scopes: ['read'] }], tenants: [{ id: 'ten_stubco', plan: 'pro' }] });
+    const app = createServer({
+      handlers: {},
+      keys: [{ key: 'tl_test_stub_000000000000000000000001', id: 'key_stubonly', tenantId: 'ten_stubco', scopes: ['read'] }],
+      tenants: [{ id: 'ten_stubco', plan: 'pro' }],
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     try {

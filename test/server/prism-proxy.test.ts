@@ -137,7 +137,11 @@ describe('prism proxy in front of the server stubs', () => {
     expect(text.body).toMatchObject({ code: 'unsupported_media_type' });
 
     // 400: more traces in a batch than the contract allows.
-    const tooMany = await step('POST', '/v1/ingest/batch', 400, { key: pro, body: { traces: Array.from({ length: 1001 }, () => trace(0)) }, brokenRequest: true });
+    const tooMany = await step('POST', '/v1/ingest/batch', 400, {
+      key: pro,
+      body: { traces: Array.from({ length: 1001 }, () => trace(0)) },
+      brokenRequest: true,
+    });
     expect(tooMany.body).toMatchObject({ code: 'batch_too_large' });
 
     // 422: well-formed JSON that breaks the Trace schema (no `name`).
@@ -162,7 +166,11 @@ describe('prism proxy in front of the server stubs', () => {
     const proxy = await startPrismProxy(`http://127.0.0.1:${(bad.address() as AddressInfo).port}`);
     try {
       const r = await call({ ...target, url: proxy.url }, 'GET', '/v1/health', { key: null });
-      expect(violations(r).filter((v) => v.location[0] === 'response').map((v) => v.location.join('.'))).toContain('response.body.status');
+      expect(
+        violations(r)
+          .filter((v) => v.location[0] === 'response')
+          .map((v) => v.location.join('.')),
+      ).toContain('response.body.status');
     } finally {
       await proxy.close();
       bad.close();

@@ -43,7 +43,8 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
       ]),
     );
     keys.clear();
-    for (const t of fixtures.tenants) for (const k of t.keys) keys.set(digestOf(k.key), { id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked ?? false });
+    for (const t of fixtures.tenants)
+      for (const k of t.keys) keys.set(digestOf(k.key), { id: k.id, tenantId: t.id, scopes: k.scopes, projectId: k.project_id, revoked: k.revoked ?? false });
   };
   seed();
   const tenantOf = (ctx: ServerContext) => tenants.get(ctx.tenantId!)!;
@@ -57,7 +58,10 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
   const page = <T>(items: T[], limit = 50, cursor?: string) => {
     const offset = cursor ? Number(cursor.slice(1)) : 0;
     const next = offset + limit < items.length ? `c${offset + limit}` : null;
-    return { body: { data: items.slice(offset, offset + limit), next_cursor: next }, headers: next ? { Link: `</v1/traces?cursor=${next}&limit=${limit}>; rel="next"` } : undefined };
+    return {
+      body: { data: items.slice(offset, offset + limit), next_cursor: next },
+      headers: next ? { Link: `</v1/traces?cursor=${next}&limit=${limit}>; rel="next"` } : undefined,
+    };
   };
 
   const handlers: Handlers<ServerContext> = {
@@ -75,21 +79,43 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
           period_start: '2026-11-01T00:00:00Z',
           resets_at: '2026-12-01T00:00:00Z',
           meters: { traces: meter('traces'), spans: meter('spans'), eval_runs: meter('eval_runs') },
-          caps: { eval_rules: { count: t.rules.length, limit: plan.caps.eval_rules ?? null }, projects: { count: t.projects.length, limit: plan.caps.projects ?? null }, api_keys: { count: 1, limit: plan.caps.api_keys ?? null } },
+          caps: {
+            eval_rules: { count: t.rules.length, limit: plan.caps.eval_rules ?? null },
+            projects: { count: t.projects.length, limit: plan.caps.projects ?? null },
+            api_keys: { count: 1, limit: plan.caps.api_keys ?? null },
+          },
         },
       };
     },
     ingestTrace: (req, ctx) => {
       const t = tenantOf(ctx);
       if (t.traces.has(req.body.trace_id)) return ctx.problem('trace_already_exists', { trace_id: req.body.trace_id, detail: 'Already ingested.' }) as never;
-      t.traces.set(req.body.trace_id, { id: req.body.trace_id, project_id: ctx.principal!.projectId!, name: req.body.name, status: 'unset', start_time: req.body.start_time, span_count: req.body.spans.length, created_at: new Date(clock.now()).toISOString(), spans: req.body.spans });
+      t.traces.set(req.body.trace_id, {
+        id: req.body.trace_id,
+        project_id: ctx.principal!.projectId!,
+        name: req.body.name,
+        status: 'unset',
+        start_time: req.body.start_time,
+        span_count: req.body.spans.length,
+        created_at: new Date(clock.now()).toISOString(),
+        spans: req.body.spans,
+      });
       return { status: 202, body: { trace_id: req.body.trace_id, status: 'accepted', spans_accepted: req.body.spans.length } };
     },
     ingestBatch: (req, ctx) => {
       const t = tenantOf(ctx);
       const results = req.body.traces.map((tr, index) => {
         if (t.traces.has(tr.trace_id)) return { index, trace_id: tr.trace_id, status: 'rejected' as const, code: 'trace_already_exists' };
-        t.traces.set(tr.trace_id, { id: tr.trace_id, project_id: ctx.principal!.projectId!, name: tr.name, status: 'unset', start_time: tr.start_time, span_count: tr.spans.length, created_at: new Date(clock.now()).toISOString(), spans: tr.spans });
+        t.traces.set(tr.trace_id, {
+          id: tr.trace_id,
+          project_id: ctx.principal!.projectId!,
+          name: tr.name,
+          status: 'unset',
+          start_time: tr.start_time,
+          span_count: tr.spans.length,
+          created_at: new Date(clock.now()).toISOString(),
+          spans: tr.spans,
+        });
         return { index, trace_id: tr.trace_id, status: 'accepted' as const };
       });
       const accepted = results.filter((r) => r.status === 'accepted').length;
@@ -114,7 +140,8 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
       const projects = tenantOf(ctx).projects;
       const p = projects.find((x) => x.id === req.path.project_id);
       if (!p) return ctx.problem('not_found', { detail: 'No such project.' }) as never;
-      if (projects.filter((x) => x.status === 'active').length === 1 && p.status === 'active') return ctx.problem('cannot_archive_last_project', { project_id: p.id }) as never;
+      if (projects.filter((x) => x.status === 'active').length === 1 && p.status === 'active')
+        return ctx.problem('cannot_archive_last_project', { project_id: p.id }) as never;
       p.status = 'archived';
       return { status: 200, body: p };
     },

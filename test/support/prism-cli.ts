@@ -34,7 +34,9 @@ export async function startPrismProxy(upstream: string, spec = join(repoRoot, 'g
 async function startPrism(command: 'mock' | 'proxy', args: string[]): Promise<PrismCli> {
   const port = await freePort();
   const bin = join(repoRoot, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
-  const child: ChildProcess = spawn(process.execPath, [bin, command, '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [bin, command, '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`prism ${command} not ready in 30 s:\n${log}`)), 30_000);

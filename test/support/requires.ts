@@ -18,9 +18,10 @@ export function which(binary: string): string | null {
 export function requireBinary(path: string | null, what: string, install: string): boolean {
   if (path && existsSync(path)) return true;
   const message = `${what} not found: this suite did NOT run (${install})`;
-  if (process.env.CI) it(`has ${what} installed (required under CI)`, () => {
-    throw new Error(message);
-  });
+  if (process.env.CI)
+    it(`has ${what} installed (required under CI)`, () => {
+      throw new Error(message);
+    });
   else console.warn(`\n  SKIPPED: ${message}\n`);
   return false;
 }

@@ -39,9 +39,7 @@ export const authentication: Guide = {
     const byScope = scopes(model.operations);
     const usedBy = (name: string) => model.operations.filter((op) => op.security.some((r) => name in r));
     const server = document.servers?.[0]?.url ?? '';
-    const sample = model.operations.find(
-      (op) => op.method === 'GET' && op.security.length > 0 && !op.path.includes('{') && op.plan === null,
-    );
+    const sample = model.operations.find((op) => op.method === 'GET' && op.security.length > 0 && !op.path.includes('{') && op.plan === null);
     const firstBearer = schemes.find(([, s]) => s?.type === 'http' && String(s.scheme).toLowerCase() === 'bearer');
     const authErrors = errorsWhere(model, (e) => e.status === 401 || e.status === 403);
 
@@ -75,7 +73,13 @@ export const authentication: Guide = {
           code(`${op.method} ${op.path}`),
           op.security.length === 0
             ? 'public: no credential'
-            : op.security.map((r) => Object.entries(r).map(([n, sc]) => (sc.length ? `${n} (${sc.join(', ')})` : n)).join(' + ')).join(' or '),
+            : op.security
+                .map((r) =>
+                  Object.entries(r)
+                    .map(([n, sc]) => (sc.length ? `${n} (${sc.join(', ')})` : n))
+                    .join(' + '),
+                )
+                .join(' or '),
         ]),
       ),
       '## Errors',

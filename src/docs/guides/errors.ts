@@ -30,8 +30,7 @@ function section(ctx: GuideContext, e: ErrorDef): string {
     `## ${e.code}`,
     table(['Status', 'Title', 'Retry'], [[String(e.status), e.title, retry]]),
     e.description,
-    ops.length > 0 &&
-      `Returned by ${all ?? ops.map((op) => operationLink(ctx, op, op.operationId)).join(', ')}.`,
+    ops.length > 0 && `Returned by ${all ?? ops.map((op) => operationLink(ctx, op, op.operationId)).join(', ')}.`,
     example && blocks('Example body:', block('json', JSON.stringify(example, null, 2))),
   );
 }
@@ -39,7 +38,7 @@ function section(ctx: GuideContext, e: ErrorDef): string {
 export const errors: Guide = {
   slug: 'errors',
   title: ERRORS_TITLE,
-  summary: 'Every error code with its HTTP status, meaning, whether to retry, and an example problem body; a problem\'s `type` URI links to its section.',
+  summary: "Every error code with its HTTP status, meaning, whether to retry, and an example problem body; a problem's `type` URI links to its section.",
   body(ctx: GuideContext): string {
     const { model } = ctx;
     const list = Object.values(model.errors);

@@ -13,7 +13,8 @@ const MOCK_URL = 'http://127.0.0.1:4010';
 export const mock: Guide = {
   slug: 'mock',
   title: 'Using the mock',
-  summary: 'Run the local mock server: test keys per plan, real rate limits and quotas, --limits dev, --policy overrides, the console at /__mock/, the control API and the Prefer header.',
+  summary:
+    'Run the local mock server: test keys per plan, real rate limits and quotas, --limits dev, --policy overrides, the console at /__mock/, the control API and the Prefer header.',
   body(ctx: GuideContext): string {
     const { model } = ctx;
     const policies = Object.values(model.policies);
@@ -34,7 +35,7 @@ export const mock: Guide = {
       `It serves these docs too: the reference at ${code(`${MOCK_URL}/docs/`)}, and ${code(`${MOCK_URL}/llms.txt`)} for AI tools.`,
       '## The console',
       `Keep ${code(`${MOCK_URL}/__mock/`)} open next to your app. It shows, live: every tenant with its plan, test keys (with copy buttons) and ` +
-        'projects; each meter\'s usage this month against the plan\'s quota; each rate-limit policy\'s remaining requests with a countdown to ' +
+        "projects; each meter's usage this month against the plan's quota; each rate-limit policy's remaining requests with a countdown to " +
         'its next unit; the mock clock; and a request log of this instance (method, path, tenant, status, problem `code` and rate-limit ' +
         'headers of every answer, newest first, filterable), pushed as it happens. Its buttons drive the control API below: change a plan, ' +
         'set or exhaust a meter, archive or unarchive a project, advance the clock a minute, an hour or to the next month, freeze it, reset ' +
@@ -51,18 +52,14 @@ export const mock: Guide = {
         model.plans.map((p) => [p.name, code(`tl_test_${p.id}_`), count(p.requestsPerMinute)]),
       ),
       scopes.length > 0 && `Keys carry the scopes ${list(scopes.map((s) => code(s)))}; dev session tokens (JWT) for the dashboard are in the fixtures too.`,
-      listOp &&
-        block('sh', `curl -i ${MOCK_URL}${listOp.path} \\\n  -H "Authorization: Bearer tl_test_${firstPlan?.id ?? 'free'}_…"`),
+      listOp && block('sh', `curl -i ${MOCK_URL}${listOp.path} \\\n  -H "Authorization: Bearer tl_test_${firstPlan?.id ?? 'free'}_…"`),
       '## Reaching limits by hand',
       `Real limits take long to reach: quotas count a calendar month, and policy windows run up to ${duration(Math.max(0, ...policies.map((p) => p.windowSeconds)))}. Shorten them:`,
       table(
         ['Option', 'Effect'],
         [
           [code('--limits dev'), 'scales windows and limits down, so a person clicking in the dashboard meets a 429 within seconds'],
-          [
-            code('--policy NAME=LIMIT/WINDOW'),
-            'sets one policy to exactly LIMIT requests per WINDOW for every plan and drops its burst (repeatable)',
-          ],
+          [code('--policy NAME=LIMIT/WINDOW'), 'sets one policy to exactly LIMIT requests per WINDOW for every plan and drops its burst (repeatable)'],
           [code('TRACELOOM_POLICY_<NAME>=LIMIT/WINDOW'), 'the same, from the environment'],
           [code('TRACELOOM_RATE_LIMIT_ENABLED=false'), 'turns rate limiting off (quotas and plan gates still apply)'],
         ],
@@ -81,7 +78,10 @@ export const mock: Guide = {
         ['Request', 'Effect'],
         [
           [code('GET /__mock/'), 'the console (a page for a browser)'],
-          [code('GET /__mock/state'), 'tenants with their plan, keys, projects, usage and each rate-limit policy\'s remaining/limit/reset; the plans; the mock clock'],
+          [
+            code('GET /__mock/state'),
+            "tenants with their plan, keys, projects, usage and each rate-limit policy's remaining/limit/reset; the plans; the mock clock",
+          ],
           [code('GET /__mock/events'), 'server-sent events: one `request` event per answered request of this instance, a `state` event per change made here'],
           [code('POST /__mock/reset'), 'back to the fixtures: state, usage, rate-limit counters and clock'],
           [code('POST /__mock/clock {"advance_seconds": N}'), 'moves the mock clock forward: windows expire, months roll over'],
@@ -95,7 +95,7 @@ export const mock: Guide = {
         `For example, ${operationLink(ctx, gated, gated.operationId)} needs the ${planName(model, gated.plan)} plan: call it with a key of a lower plan to see the refusal, ` +
           'then move that tenant up with `PUT /__mock/tenants/{id}/plan` and call again.',
       '## Asking for a specific answer',
-      'Without a `Prefer` header the mock answers from its state. With one, it answers from the contract\'s examples, like Prism:',
+      "Without a `Prefer` header the mock answers from its state. With one, it answers from the contract's examples, like Prism:",
       table(
         ['Header', 'Answer'],
         [
@@ -104,8 +104,9 @@ export const mock: Guide = {
           [code('Prefer: dynamic=true'), 'data generated from the response schema'],
         ],
       ),
-      tooMany && `For instance, ${code(`Prefer: code=${tooMany.status}, example=${tooMany.code}`)} returns the example of ${errorLink(ctx, tooMany.code)}. ` +
-        'The query parameters `__code`, `__example` and `__dynamic` do the same for clients that cannot set headers.',
+      tooMany &&
+        `For instance, ${code(`Prefer: code=${tooMany.status}, example=${tooMany.code}`)} returns the example of ${errorLink(ctx, tooMany.code)}. ` +
+          'The query parameters `__code`, `__example` and `__dynamic` do the same for clients that cannot set headers.',
     );
   },
 };

@@ -136,20 +136,21 @@ function workedExample(ctx: GuideContext): string | null {
   const rateLimited = errorsWhere(model, (e) => e.status === 429)[0];
   const bucket = limiters.find((l) => l.kind === 'bucket');
   const binding = refusal.violated[0];
-  const body = rateLimited && binding && {
-    type: `${model.docsBaseUrl.replace(/\/+$/, '')}/errors#${rateLimited.code}`,
-    title: rateLimited.title,
-    status: rateLimited.status,
-    detail: `${binding.q} requests per ${binding.w} s allowed; retry in ${refusal.retryAfter} s.`,
-    instance: op.path,
-    code: rateLimited.code,
-    retryable: rateLimited.retryable,
-    retry_after_seconds: refusal.retryAfter,
-    limit: binding.q,
-    window_seconds: binding.w,
-    reset_at: new Date((EXAMPLE_NOW_S + (refusal.retryAfter ?? 0)) * 1000).toISOString().replace('.000Z', 'Z'),
-    violated_policies: refusal.violated.map((l) => l.name),
-  };
+  const body = rateLimited &&
+    binding && {
+      type: `${model.docsBaseUrl.replace(/\/+$/, '')}/errors#${rateLimited.code}`,
+      title: rateLimited.title,
+      status: rateLimited.status,
+      detail: `${binding.q} requests per ${binding.w} s allowed; retry in ${refusal.retryAfter} s.`,
+      instance: op.path,
+      code: rateLimited.code,
+      retryable: rateLimited.retryable,
+      retry_after_seconds: refusal.retryAfter,
+      limit: binding.q,
+      window_seconds: binding.w,
+      reset_at: new Date((EXAMPLE_NOW_S + (refusal.retryAfter ?? 0)) * 1000).toISOString().replace('.000Z', 'Z'),
+      violated_policies: refusal.violated.map((l) => l.name),
+    };
   return blocks(
     '## Worked example',
     `A new API key on the ${plan.name} plan calls ${operationLink(ctx, op)}, which is limited by ${list(op.policies.map((p) => code(p)))}. ` +
@@ -171,7 +172,8 @@ function workedExample(ctx: GuideContext): string | null {
 export const rateLimits: Guide = {
   slug: 'rate-limits',
   title: 'Rate limits and plans',
-  summary: 'Plans with their rates, bursts, monthly quotas, caps, retention and features; the rate-limit policies of every endpoint; the RateLimit headers with a worked example.',
+  summary:
+    'Plans with their rates, bursts, monthly quotas, caps, retention and features; the rate-limit policies of every endpoint; the RateLimit headers with a worked example.',
   body(ctx: GuideContext): string {
     const { model } = ctx;
     const bursting = Object.values(model.policies).filter((p) => p.burst && Object.values(p.burst).some(Boolean));
@@ -187,11 +189,13 @@ export const rateLimits: Guide = {
       `A policy counts requests per ${list([...new Set(Object.values(model.policies).map((p) => p.scope.replace(/_/g, ' ')))], 'or')} in a window. ` +
         'An operation lists the policies that apply to it; every listed policy must admit a request, and a refused request consumes none of them.',
       policiesTable(model),
-      Object.values(model.policies).map((p) => `- ${code(p.name)}: ${p.description}`).join('\n'),
+      Object.values(model.policies)
+        .map((p) => `- ${code(p.name)}: ${p.description}`)
+        .join('\n'),
       bursting.length > 0 && '## Bursts',
       bursting.length > 0 &&
         'A policy with a burst allowance of m× for d seconds has a companion limiter `<policy>.burst`: a token bucket holding ' +
-          'C = floor(m × L × d / W) requests (L per W being the policy\'s limit) that refills evenly over d seconds. ' +
+          "C = floor(m × L × d / W) requests (L per W being the policy's limit) that refills evenly over d seconds. " +
           'A client may therefore send C requests at once, then about C per d seconds, and never more than L per W. ' +
           'The companion is announced as its own item in `RateLimit-Policy`.',
       bursting.length > 0 && burstTable(model, bursting),
@@ -214,7 +218,7 @@ export const rateLimits: Guide = {
           'including burst companions. `q` requests per `w` seconds; `r` remaining and `t` seconds until more quota.',
         '- `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (Unix epoch seconds) and `X-RateLimit-Policy` (`limit;w=window`), ' +
           'for existing clients: they describe the most restrictive limiter only.',
-        '- `Retry-After` (seconds) on every 429 and 503, equal to the problem body\'s `retry_after_seconds`.',
+        "- `Retry-After` (seconds) on every 429 and 503, equal to the problem body's `retry_after_seconds`.",
         '- Operations without policies send none of these.',
       ].join('\n'),
       workedExample(ctx),

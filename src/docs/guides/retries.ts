@@ -12,7 +12,8 @@ const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 export const retries: Guide = {
   slug: 'retries',
   title: 'Retries and backoff',
-  summary: 'Which errors to retry and which never to, how long to wait (Retry-After, RateLimit, backoff with jitter), and how Idempotency-Key makes POSTs safe to repeat.',
+  summary:
+    'Which errors to retry and which never to, how long to wait (Retry-After, RateLimit, backoff with jitter), and how Idempotency-Key makes POSTs safe to repeat.',
   body(ctx: GuideContext): string {
     const { model, document } = ctx;
     const retryable = errorsWhere(model, (e) => e.retryable);
@@ -67,7 +68,10 @@ export const retries: Guide = {
       conflicts.length > 0 &&
         blocks(
           'Conflicts tell you what happened to the first attempt:',
-          table(['Code', 'Meaning'], conflicts.map((e) => [errorLink(ctx, e.code), e.description])),
+          table(
+            ['Code', 'Meaning'],
+            conflicts.map((e) => [errorLink(ctx, e.code), e.description]),
+          ),
         ),
     );
   },

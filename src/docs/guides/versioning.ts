@@ -20,9 +20,12 @@ export const versioning: Guide = {
     const servers = (document.servers ?? []) as { url: string; description?: string }[];
 
     return blocks(
-      `This is version ${code(model.version)} of the ${model.title}. The major version is part of every path: ` +
-        `${list(prefixes.map((p) => code(p)))}.`,
-      servers.length > 0 && table(['Server', 'Use'], servers.map((s) => [code(s.url), s.description ?? ''])),
+      `This is version ${code(model.version)} of the ${model.title}. The major version is part of every path: ` + `${list(prefixes.map((p) => code(p)))}.`,
+      servers.length > 0 &&
+        table(
+          ['Server', 'Use'],
+          servers.map((s) => [code(s.url), s.description ?? '']),
+        ),
       '## What changes within a version',
       [
         `Additive changes ship in ${code(current)} without notice, so clients must tolerate them:`,

@@ -22,7 +22,12 @@ export interface LimitView {
 }
 
 /** The tenant's limiters: tenant-scoped ones once, key-scoped ones per live key; [] if the store fails. */
-export async function tenantLimits(model: ContractModel, store: PolicyStore, tenant: { id: string; plan: string; keys: Iterable<{ id: string; revoked?: boolean }> }, now: number): Promise<LimitView[]> {
+export async function tenantLimits(
+  model: ContractModel,
+  store: PolicyStore,
+  tenant: { id: string; plan: string; keys: Iterable<{ id: string; revoked?: boolean }> },
+  now: number,
+): Promise<LimitView[]> {
   const live = [...tenant.keys].filter((k) => !k.revoked).map((k) => k.id);
   const callers = live.length > 0 ? live : [null];
   try {

@@ -39,7 +39,10 @@ const getMetrics: Resource = async (req, tenantId, ctx) => {
     if (bucket) bucket.push(tr);
     else buckets.set(t, [tr]);
   }
-  const points = [...buckets.keys()].sort((a, b) => a - b).slice(0, 1440).map((t) => point(t, buckets.get(t)!));
+  const points = [...buckets.keys()]
+    .sort((a, b) => a - b)
+    .slice(0, 1440)
+    .map((t) => point(t, buckets.get(t)!));
   return { status: 200, body: { interval, from: iso(from), to: iso(to), points } };
 };
 
@@ -54,7 +57,13 @@ const createInsight: Resource = async (req, tenantId, ctx) => {
   if (slowest) findings.push({ severity: 'info', span_id: slowest.span_id, message: `Span ${slowest.name} took the longest.` });
   return {
     status: 200,
-    body: { trace_id: t.id, summary: `${t.span_count} spans, ${t.total_tokens} tokens, ${t.duration_ms ?? 0} ms.`, findings: findings.slice(0, 20), model: 'traceloom-mock-insights', generated_at: iso(ctx.now()) },
+    body: {
+      trace_id: t.id,
+      summary: `${t.span_count} spans, ${t.total_tokens} tokens, ${t.duration_ms ?? 0} ms.`,
+      findings: findings.slice(0, 20),
+      model: 'traceloom-mock-insights',
+      generated_at: iso(ctx.now()),
+    },
   };
 };
 

@@ -11,7 +11,16 @@ import { capCheck, capRefusal } from './caps.js';
 
 /** What the API shows of a key. */
 function keyView(k: KeyDoc, lastUsedMs: number | undefined): Schemas['ApiKey'] {
-  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes as Schemas['Scope'][], project_id: k.projectId ?? '', created_at: k.createdAt, last_used_at: lastUsedMs === undefined ? null : iso(lastUsedMs), revoked: k.revoked };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: k.scopes as Schemas['Scope'][],
+    project_id: k.projectId ?? '',
+    created_at: k.createdAt,
+    last_used_at: lastUsedMs === undefined ? null : iso(lastUsedMs),
+    revoked: k.revoked,
+  };
 }
 
 const listApiKeys: Resource = async (req, tenantId, ctx) => {
@@ -23,7 +32,16 @@ const createApiKey: Resource = async (req, tenantId, ctx) => {
   const b = req.body as Schemas['ApiKeyCreate'];
   if (!(await ctx.state.get(tenantId, 'projects', b.project_id))) return notFound('project', b.project_id);
   const secret = `tl_${b.environment === 'test' ? 'test' : 'live'}_${newId('k', 32).slice(2)}`;
-  const key = keyDoc({ id: newId('key'), tenantId, scopes: b.scopes, projectId: b.project_id, revoked: false, name: b.name, secret, createdAt: iso(ctx.now()) });
+  const key = keyDoc({
+    id: newId('key'),
+    tenantId,
+    scopes: b.scopes,
+    projectId: b.project_id,
+    revoked: false,
+    name: b.name,
+    secret,
+    createdAt: iso(ctx.now()),
+  });
   const r = await ctx.state.insert(tenantId, 'keys', key.id, key, { cap: capCheck(ctx, 'api_keys') });
   if (!r.ok) return capRefusal(ctx, tenantId, 'api_keys', r);
   await audit(ctx, tenantId, req, 'api_key.created', key.id);

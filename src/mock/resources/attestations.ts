@@ -15,19 +15,28 @@ const SIGNING_KEY = createPrivateKey({
 const VERIFY_KEY = createPublicKey(SIGNING_KEY);
 const SIGNING_KEY_ID = 'sig_mock2026';
 
-const payload = (a: Pick<Schemas['Attestation'], 'id' | 'trace_id' | 'digest' | 'issued_at'>) => Buffer.from(`${a.id}\n${a.trace_id}\n${a.digest}\n${a.issued_at}`);
+const payload = (a: Pick<Schemas['Attestation'], 'id' | 'trace_id' | 'digest' | 'issued_at'>) =>
+  Buffer.from(`${a.id}\n${a.trace_id}\n${a.digest}\n${a.issued_at}`);
 
 const createAttestation: Resource = async (req, tenantId, ctx) => {
   const traceId = (req.body as Schemas['AttestationCreate']).trace_id;
   const t = await ctx.state.get(tenantId, 'traces', traceId);
   if (!t) return notFound('trace', traceId);
-  const unsigned = { id: newId('att'), trace_id: t.id, digest: `sha256:${createHash('sha256').update(JSON.stringify(t)).digest('hex')}`, algorithm: 'ed25519' as const, key_id: SIGNING_KEY_ID, issued_at: iso(ctx.now()) };
+  const unsigned = {
+    id: newId('att'),
+    trace_id: t.id,
+    digest: `sha256:${createHash('sha256').update(JSON.stringify(t)).digest('hex')}`,
+    algorithm: 'ed25519' as const,
+    key_id: SIGNING_KEY_ID,
+    issued_at: iso(ctx.now()),
+  };
   const a: Schemas['Attestation'] = { ...unsigned, signature: sign(null, payload(unsigned), SIGNING_KEY).toString('base64url') };
   await ctx.state.insert(tenantId, 'attestations', a.id, a);
   return { status: 201, body: a };
 };
 
-const getAttestation: Resource = async (req, tenantId, ctx) => found(await ctx.state.get(tenantId, 'attestations', req.params.attestation_id!), 'attestation', req.params.attestation_id!);
+const getAttestation: Resource = async (req, tenantId, ctx) =>
+  found(await ctx.state.get(tenantId, 'attestations', req.params.attestation_id!), 'attestation', req.params.attestation_id!);
 
 const verifyAttestation: Resource = async (req) => {
   const a = req.body as Schemas['AttestationVerifyRequest'] & Schemas['Attestation'];

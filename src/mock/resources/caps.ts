@@ -21,6 +21,10 @@ export async function capRefusal(ctx: ResourceContext, tenantId: string, name: C
   const plan = ctx.model.plans.find((p) => p.id === planId);
   return {
     problem: quotaCode(ctx.model, name),
-    members: { detail: `The ${plan?.name ?? planId} plan allows ${r.limit} ${name.replace(/_/g, ' ')}; ${r.used} exist. Upgrade the plan or delete one first.`, limit: r.limit, used: r.used },
+    members: {
+      detail: `The ${plan?.name ?? planId} plan allows ${r.limit} ${name.replace(/_/g, ' ')}; ${r.used} exist. Upgrade the plan or delete one first.`,
+      limit: r.limit,
+      used: r.used,
+    },
   };
 }

@@ -61,7 +61,13 @@ export interface PageOptions<T> {
 }
 
 /** One page of a collection with `next_cursor` and a `Link: rel="next"` header. */
-export async function page<C extends Collection>(req: OperationRequest, tenantId: string, ctx: ResourceContext, collection: C, options: PageOptions<Docs[C]>): Promise<Answer> {
+export async function page<C extends Collection>(
+  req: OperationRequest,
+  tenantId: string,
+  ctx: ResourceContext,
+  collection: C,
+  options: PageOptions<Docs[C]>,
+): Promise<Answer> {
   const limit = Number(req.query.limit ?? 50);
   const cursor = req.query.cursor as string | undefined;
   let after: number | null = null;

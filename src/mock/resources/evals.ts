@@ -10,7 +10,16 @@ import { capCheck, capRefusal } from './caps.js';
 const createEval: Resource = async (req, tenantId, ctx) => {
   const b = req.body as Schemas['EvalCreate'];
   if (!(await ctx.state.get(tenantId, 'traces', b.trace_id))) return notFound('trace', b.trace_id);
-  const ev: Schemas['Eval'] = { id: newId('ev'), trace_id: b.trace_id, evaluator: b.evaluator, status: 'queued', score: null, reasoning: null, created_at: iso(ctx.now()), completed_at: null };
+  const ev: Schemas['Eval'] = {
+    id: newId('ev'),
+    trace_id: b.trace_id,
+    evaluator: b.evaluator,
+    status: 'queued',
+    score: null,
+    reasoning: null,
+    created_at: iso(ctx.now()),
+    completed_at: null,
+  };
   await ctx.state.insert(tenantId, 'evals', ev.id, ev);
   return { status: 202, body: ev };
 };
@@ -20,8 +29,16 @@ const getEval: Resource = async (req, tenantId, ctx) => {
   const ev = await ctx.state.update(tenantId, 'evals', id, (e) => {
     if (e.status !== 'queued') return undefined;
     // Runs complete on first read: a deterministic score from the ids.
-    const h = createHash('sha256').update(e.id + e.trace_id).digest();
-    return { ...e, status: 'succeeded', score: Math.round((h[0]! / 255) * 100) / 100, reasoning: `Mock ${e.evaluator} evaluation.`, completed_at: iso(ctx.now()) };
+    const h = createHash('sha256')
+      .update(e.id + e.trace_id)
+      .digest();
+    return {
+      ...e,
+      status: 'succeeded',
+      score: Math.round((h[0]! / 255) * 100) / 100,
+      reasoning: `Mock ${e.evaluator} evaluation.`,
+      completed_at: iso(ctx.now()),
+    };
   });
   return found(ev, 'eval run', id);
 };
@@ -41,7 +58,8 @@ const createEvalRule: Resource = async (req, tenantId, ctx) => {
   return { status: 201, body: rule, headers: { Location: `/v1/eval-rules/${rule.id}` } };
 };
 
-const getEvalRule: Resource = async (req, tenantId, ctx) => found(await ctx.state.get(tenantId, 'evalRules', req.params.rule_id!), 'eval rule', req.params.rule_id!);
+const getEvalRule: Resource = async (req, tenantId, ctx) =>
+  found(await ctx.state.get(tenantId, 'evalRules', req.params.rule_id!), 'eval rule', req.params.rule_id!);
 
 const updateEvalRule: Resource = async (req, tenantId, ctx) => {
   const change = req.body as Schemas['EvalRuleUpdate'];
@@ -50,7 +68,18 @@ const updateEvalRule: Resource = async (req, tenantId, ctx) => {
 };
 
 const deleteEvalRule: Resource = async (req, tenantId, ctx) =>
-  (await ctx.state.remove(tenantId, 'evalRules', req.params.rule_id!, { release: 'eval_rules' })) ? { status: 204 } : notFound('eval rule', req.params.rule_id!);
+  (await ctx.state.remove(tenantId, 'evalRules', req.params.rule_id!, { release: 'eval_rules' }))
+    ? { status: 204 }
+    : notFound('eval rule', req.params.rule_id!);
 
 /** The eval and eval-rule handlers by operationId. */
-export const evalResources: Record<string, Resource> = { createEval, getEval, listEvals, listEvalRules, createEvalRule, getEvalRule, updateEvalRule, deleteEvalRule };
+export const evalResources: Record<string, Resource> = {
+  createEval,
+  getEval,
+  listEvals,
+  listEvalRules,
+  createEvalRule,
+  getEvalRule,
+  updateEvalRule,
+  deleteEvalRule,
+};

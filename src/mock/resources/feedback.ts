@@ -20,7 +20,8 @@ const listFeedback: Resource = (req, tenantId, ctx) => {
   return page(req, tenantId, ctx, 'feedback', { order: 'desc', filter: traceId ? (f) => f.trace_id === traceId : undefined });
 };
 
-const getFeedback: Resource = async (req, tenantId, ctx) => found(await ctx.state.get(tenantId, 'feedback', req.params.feedback_id!), 'feedback', req.params.feedback_id!);
+const getFeedback: Resource = async (req, tenantId, ctx) =>
+  found(await ctx.state.get(tenantId, 'feedback', req.params.feedback_id!), 'feedback', req.params.feedback_id!);
 
 /** The feedback handlers by operationId. */
 export const feedbackResources: Record<string, Resource> = { createFeedback, listFeedback, getFeedback };

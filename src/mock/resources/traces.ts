@@ -7,7 +7,16 @@
  */
 import type { TraceDoc } from '../store/index.js';
 import { all, iso, notFound, page, type Resource, type ResourceContext, type Schemas } from './context.js';
-import { MAX_SPANS_PER_TRACE, mergeSpans, toTraces, traceRecord as otlpRecord, type OtlpTrace, type Rejection, type TraceloomSpan, type TraceRecord } from '../../otlp/index.js';
+import {
+  MAX_SPANS_PER_TRACE,
+  mergeSpans,
+  toTraces,
+  traceRecord as otlpRecord,
+  type OtlpTrace,
+  type Rejection,
+  type TraceloomSpan,
+  type TraceRecord,
+} from '../../otlp/index.js';
 
 type Span = Schemas['Span'];
 
@@ -58,7 +67,12 @@ export async function ingestOne(ctx: ResourceContext, tenantId: string, projectI
  * Adds a trace's spans: creates the trace if new, else merges the spans whose ids it does not hold
  * yet (atomic read-modify-write on the store) and widens its time range. For OTLP ingest.
  */
-export async function addSpans(ctx: ResourceContext, tenantId: string, projectId: string, input: Schemas['IngestTrace']): Promise<{ created: boolean; added: number; duplicates: number }> {
+export async function addSpans(
+  ctx: ResourceContext,
+  tenantId: string,
+  projectId: string,
+  input: Schemas['IngestTrace'],
+): Promise<{ created: boolean; added: number; duplicates: number }> {
   const first = await ingestOne(ctx, tenantId, projectId, input);
   if (first.ok) return { created: true, added: first.spans, duplicates: 0 };
   let added = 0;
@@ -69,7 +83,10 @@ export async function addSpans(ctx: ResourceContext, tenantId: string, projectId
     if (fresh.length === 0) return undefined;
     const spans = [...doc.spans, ...fresh];
     const start = input.start_time < doc.start_time ? input.start_time : doc.start_time;
-    const end = [doc.end_time, input.end_time].filter((e): e is string => !!e).sort().at(-1);
+    const end = [doc.end_time, input.end_time]
+      .filter((e): e is string => !!e)
+      .sort()
+      .at(-1);
     return withTimes({ ...doc, ...totals(spans), spans, start_time: start }, end);
   });
   if (!merged) return addSpans(ctx, tenantId, projectId, input); // deleted meanwhile: create it again
@@ -102,11 +119,21 @@ const ingestBatch: Resource = async (req, tenantId, ctx) => {
  * One OTLP trace into the store: created if new, else its new spans merged in (a span id held
  * before is ignored, so a retried export changes nothing), atomically across instances.
  */
-async function storeOtlpTrace(ctx: ResourceContext, tenantId: string, projectId: string, incoming: OtlpTrace): Promise<{ created: boolean; added: number; refused: number }> {
+async function storeOtlpTrace(
+  ctx: ResourceContext,
+  tenantId: string,
+  projectId: string,
+  incoming: OtlpTrace,
+): Promise<{ created: boolean; added: number; refused: number }> {
   const fresh = mergeSpans([], incoming.spans);
   if (fresh.spans.length > 0) {
-    const doc = otlpRecord(incoming.trace_id, fresh.spans, { project_id: projectId, created_at: iso(ctx.now()), ...(incoming.metadata ? { metadata: incoming.metadata } : {}) });
-    if ((await ctx.state.insert(tenantId, 'traces', incoming.trace_id, doc as TraceDoc)).ok) return { created: true, added: fresh.added, refused: fresh.refused };
+    const doc = otlpRecord(incoming.trace_id, fresh.spans, {
+      project_id: projectId,
+      created_at: iso(ctx.now()),
+      ...(incoming.metadata ? { metadata: incoming.metadata } : {}),
+    });
+    if ((await ctx.state.insert(tenantId, 'traces', incoming.trace_id, doc as TraceDoc)).ok)
+      return { created: true, added: fresh.added, refused: fresh.refused };
   }
   let added = 0;
   let refused = 0;
@@ -128,12 +155,23 @@ const exportOtlpTraces: Resource = async (req, tenantId, ctx) => {
   const usage = { traces: 0, spans: 0 };
   for (const incoming of traces) {
     const r = await storeOtlpTrace(ctx, tenantId, req.principal!.projectId!, incoming);
-    if (r.refused) refusals.push({ count: r.refused, reason: `Trace ${incoming.trace_id} holds ${MAX_SPANS_PER_TRACE} spans, its limit; ${r.refused} more refused.` });
+    if (r.refused)
+      refusals.push({ count: r.refused, reason: `Trace ${incoming.trace_id} holds ${MAX_SPANS_PER_TRACE} spans, its limit; ${r.refused} more refused.` });
     if (r.created) usage.traces += 1;
     usage.spans += r.added;
   }
   const count = refusals.reduce((n, r) => n + r.count, 0);
-  const body = count ? { partialSuccess: { rejectedSpans: String(count), errorMessage: refusals.map((r) => r.reason).join(' ').slice(0, 1000) } } : {};
+  const body = count
+    ? {
+        partialSuccess: {
+          rejectedSpans: String(count),
+          errorMessage: refusals
+            .map((r) => r.reason)
+            .join(' ')
+            .slice(0, 1000),
+        },
+      }
+    : {};
   return { status: 200, body, usage };
 };
 

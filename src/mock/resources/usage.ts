@@ -26,7 +26,14 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
     }),
   );
   const caps = Object.fromEntries(CAP_NAMES.map((c, i) => [c, { count: counts[i] as number, limit: plan.caps[c] ?? null }]));
-  const body = { tenant_id: tenantId, plan: plan.id, period_start: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)), resets_at: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)), meters: meterView, caps };
+  const body = {
+    tenant_id: tenantId,
+    plan: plan.id,
+    period_start: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)),
+    resets_at: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)),
+    meters: meterView,
+    caps,
+  };
   return { status: 200, body: body as Schemas['Usage'] };
 };
 

@@ -3,7 +3,20 @@
  * underneath, so "atomic" holds trivially; the promises only match the shared interface.
  * @module
  */
-import type { CapName, ClockState, Collection, Docs, InsertOptions, InsertResult, ListPage, ListQuery, StateStore, Stored, StoredAnswer, TenantSeed } from './types.js';
+import type {
+  CapName,
+  ClockState,
+  Collection,
+  Docs,
+  InsertOptions,
+  InsertResult,
+  ListPage,
+  ListQuery,
+  StateStore,
+  Stored,
+  StoredAnswer,
+  TenantSeed,
+} from './types.js';
 
 interface TenantState {
   plan: string;
@@ -75,7 +88,13 @@ export class MemoryStateStore implements StateStore {
     return hit ? (structuredClone(hit.doc) as Docs[C]) : null;
   }
 
-  async update<C extends Collection>(tenantId: string, collection: C, id: string, change: (doc: Docs[C]) => Docs[C] | undefined, options: { release?: CapName } = {}): Promise<Docs[C] | null> {
+  async update<C extends Collection>(
+    tenantId: string,
+    collection: C,
+    id: string,
+    change: (doc: Docs[C]) => Docs[C] | undefined,
+    options: { release?: CapName } = {},
+  ): Promise<Docs[C] | null> {
     if (!this.tenants.has(tenantId)) return null;
     const hit = this.docs(tenantId, collection).get(id);
     if (!hit) return null;

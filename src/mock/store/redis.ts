@@ -14,7 +14,20 @@
  */
 import { createRedisClient, redisReady, type RedisClient, type RedisConnection } from '../../policy/redis-client.js';
 import { CAS_LUA, FIXED_KEYS, INSERT_LUA, KEEP_ANSWER_LUA, LIST_LUA, REMOVE_LUA, SEED_LUA, UPDATE_LUA } from './lua.js';
-import { COLLECTIONS, type CapName, type ClockState, type Collection, type Docs, type InsertOptions, type InsertResult, type ListPage, type ListQuery, type StateStore, type StoredAnswer, type TenantSeed } from './types.js';
+import {
+  COLLECTIONS,
+  type CapName,
+  type ClockState,
+  type Collection,
+  type Docs,
+  type InsertOptions,
+  type InsertResult,
+  type ListPage,
+  type ListQuery,
+  type StateStore,
+  type StoredAnswer,
+  type TenantSeed,
+} from './types.js';
 
 export interface RedisStateStoreOptions extends RedisConnection {
   /** Namespace of every key. Default `tls:` (the policy store's is `tl:`; neither matches the other). */
@@ -95,13 +108,27 @@ export class RedisStateStore implements StateStore {
     const pairs: string[] = [];
     for (const p of seed.projects) pairs.push(p.id, JSON.stringify(p));
     for (const k of seed.keys) pairs.push(k.id, JSON.stringify(k));
-    await this.call(this.scripts.seed, seed.id, [force ? '1' : '0', seed.plan, seed.projects.length, seed.keys.filter((k) => !k.revoked).length, seed.projects.length, ...pairs]);
+    await this.call(this.scripts.seed, seed.id, [
+      force ? '1' : '0',
+      seed.plan,
+      seed.projects.length,
+      seed.keys.filter((k) => !k.revoked).length,
+      seed.projects.length,
+      ...pairs,
+    ]);
   }
 
   async insert<C extends Collection>(tenantId: string, collection: C, id: string, doc: Docs[C], options: InsertOptions = {}): Promise<InsertResult> {
     const limits: (string | number)[] = [];
     for (const [plan, limit] of Object.entries(options.cap?.limits ?? {})) if (limit !== null && limit !== undefined) limits.push(plan, limit);
-    const reply = (await this.call(this.scripts.insert, tenantId, [COLLECTIONS.indexOf(collection), id, JSON.stringify(doc), options.cap?.name ?? '', options.keep ?? 0, ...limits])) as number[];
+    const reply = (await this.call(this.scripts.insert, tenantId, [
+      COLLECTIONS.indexOf(collection),
+      id,
+      JSON.stringify(doc),
+      options.cap?.name ?? '',
+      options.keep ?? 0,
+      ...limits,
+    ])) as number[];
     if (reply[0] === 1) {
       if (collection === 'keys') {
         const key = doc as Docs['keys'];
@@ -118,14 +145,26 @@ export class RedisStateStore implements StateStore {
     return text === null ? null : (JSON.parse(text) as Docs[C]);
   }
 
-  async update<C extends Collection>(tenantId: string, collection: C, id: string, change: (doc: Docs[C]) => Docs[C] | undefined, options: { release?: CapName } = {}): Promise<Docs[C] | null> {
+  async update<C extends Collection>(
+    tenantId: string,
+    collection: C,
+    id: string,
+    change: (doc: Docs[C]) => Docs[C] | undefined,
+    options: { release?: CapName } = {},
+  ): Promise<Docs[C] | null> {
     const field = `${this.tag(tenantId)}d:${collection}`;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const text = await this.client.hget(field, id);
       if (text === null) return null;
       const next = change(JSON.parse(text) as Docs[C]);
       if (next === undefined) return JSON.parse(text) as Docs[C];
-      const written = (await this.call(this.scripts.update, tenantId, [COLLECTIONS.indexOf(collection), id, text, JSON.stringify(next), options.release ?? ''])) as number;
+      const written = (await this.call(this.scripts.update, tenantId, [
+        COLLECTIONS.indexOf(collection),
+        id,
+        text,
+        JSON.stringify(next),
+        options.release ?? '',
+      ])) as number;
       if (written === 1) return next;
       if (written === -1) return null;
     }
@@ -138,7 +177,13 @@ export class RedisStateStore implements StateStore {
 
   async list<C extends Collection>(tenantId: string, collection: C, query: ListQuery): Promise<ListPage<Docs[C]>> {
     const t = this.tag(tenantId);
-    const reply = (await this.scripts.list(`${t}d:${collection}`, `${t}i:${collection}`, query.order === 'asc' ? 'a' : 'd', query.after ?? '', query.limit)) as string[];
+    const reply = (await this.scripts.list(
+      `${t}d:${collection}`,
+      `${t}i:${collection}`,
+      query.order === 'asc' ? 'a' : 'd',
+      query.after ?? '',
+      query.limit,
+    )) as string[];
     const items: { seq: number; doc: Docs[C] }[] = [];
     for (let i = 0; i < reply.length && items.length < query.limit; i += 2) items.push({ seq: Number(reply[i]), doc: JSON.parse(reply[i + 1]!) as Docs[C] });
     return { items, more: reply.length / 2 > query.limit };

@@ -54,10 +54,7 @@ export interface CapCheck {
   limits: Readonly<Record<string, number | null | undefined>>;
 }
 
-export type InsertResult =
-  | { ok: true; seq: number }
-  | { ok: false; reason: 'exists' }
-  | { ok: false; reason: 'capped'; limit: number; used: number };
+export type InsertResult = { ok: true; seq: number } | { ok: false; reason: 'exists' } | { ok: false; reason: 'capped'; limit: number; used: number };
 
 export interface InsertOptions {
   /** Checked against the tenant's plan and consumed in the same atomic step. */
@@ -125,7 +122,13 @@ export interface StateStore {
    * undefined to leave it unchanged; it may run more than once (optimistic, on a concurrent write).
    * `release` gives one unit of the cap back when a change is written. Resolves null if absent.
    */
-  update<C extends Collection>(tenantId: string, collection: C, id: string, change: (doc: Docs[C]) => Docs[C] | undefined, options?: { release?: CapName }): Promise<Docs[C] | null>;
+  update<C extends Collection>(
+    tenantId: string,
+    collection: C,
+    id: string,
+    change: (doc: Docs[C]) => Docs[C] | undefined,
+    options?: { release?: CapName },
+  ): Promise<Docs[C] | null>;
   /** Deletes one document; `release` gives a unit of the cap back. Resolves false if absent. */
   remove(tenantId: string, collection: Collection, id: string, options?: { release?: CapName }): Promise<boolean>;
   /** One page in insertion order (`asc`) or newest first (`desc`), after a cursor. */

@@ -15,7 +15,10 @@ export default function errorCodes(doc) {
   const results = [];
   const reached = new Set();
   if (base === undefined) {
-    results.push({ message: 'x-traceloom has no `docs_base_url`; problem `type` URIs are `<docs_base_url>/errors#<code>`, so add it to openapi/traceloom.yaml.', path: ['x-traceloom'] });
+    results.push({
+      message: 'x-traceloom has no `docs_base_url`; problem `type` URIs are `<docs_base_url>/errors#<code>`, so add it to openapi/traceloom.yaml.',
+      path: ['x-traceloom'],
+    });
   }
 
   for (const operation of operations(doc)) {
@@ -27,18 +30,27 @@ export default function errorCodes(doc) {
         if (!isObject(body)) continue;
         const at = [...r.path, 'content', media];
         if (body.example !== undefined) {
-          results.push({ message: `${cap(where)} has a single \`example\`; use named \`examples\`, one per error code, keyed by the code.`, path: [...at, 'example'] });
+          results.push({
+            message: `${cap(where)} has a single \`example\`; use named \`examples\`, one per error code, keyed by the code.`,
+            path: [...at, 'example'],
+          });
         }
         const examples = isObject(body.examples) ? body.examples : {};
         if (body.example === undefined && Object.keys(examples).length === 0) {
-          results.push({ message: `${cap(where)} has no example; add one named example per error code it can return, keyed by the code (e.g. \`examples: {not_found: …}\`).`, path: at });
+          results.push({
+            message: `${cap(where)} has no example; add one named example per error code it can return, keyed by the code (e.g. \`examples: {not_found: …}\`).`,
+            path: at,
+          });
           continue;
         }
         for (const [name, example] of Object.entries(examples)) {
           const value = isObject(example) ? example.value : undefined;
           const exAt = [...at, 'examples', name];
           if (!isObject(value)) {
-            results.push({ message: `Example \`${name}\` of ${where} has no inline \`value\`; give the problem body inline so its code can be checked.`, path: exAt });
+            results.push({
+              message: `Example \`${name}\` of ${where} has no inline \`value\`; give the problem body inline so its code can be checked.`,
+              path: exAt,
+            });
             continue;
           }
           const code = value.code;
@@ -57,20 +69,35 @@ export default function errorCodes(doc) {
           }
           reached.add(code);
           if (name !== code) {
-            results.push({ message: `Example \`${name}\` of ${where} has code \`${code}\`; key each error example by its code (rename it \`${code}\`).`, path: exAt });
+            results.push({
+              message: `Example \`${name}\` of ${where} has code \`${code}\`; key each error example by its code (rename it \`${code}\`).`,
+              path: exAt,
+            });
           }
           if (value.status !== entry.status) {
-            results.push({ message: `Example \`${name}\` of ${where} has status ${describe(value.status)}, but the registry gives \`${code}\` status ${entry.status}.`, path: [...exAt, 'value', 'status'] });
+            results.push({
+              message: `Example \`${name}\` of ${where} has status ${describe(value.status)}, but the registry gives \`${code}\` status ${entry.status}.`,
+              path: [...exAt, 'value', 'status'],
+            });
           }
           if (!statusMatches(r.status, entry.status) && r.status !== 'default') {
-            results.push({ message: `\`${code}\` is a ${entry.status} error but is an example of ${where}; move it to the ${entry.status} response.`, path: exAt });
+            results.push({
+              message: `\`${code}\` is a ${entry.status} error but is an example of ${where}; move it to the ${entry.status} response.`,
+              path: exAt,
+            });
           }
           if (typeof entry.retryable === 'boolean' && value.retryable !== entry.retryable) {
-            results.push({ message: `Example \`${name}\` of ${where} has retryable ${describe(value.retryable)}, but the registry gives \`${code}\` retryable ${entry.retryable}.`, path: [...exAt, 'value', 'retryable'] });
+            results.push({
+              message: `Example \`${name}\` of ${where} has retryable ${describe(value.retryable)}, but the registry gives \`${code}\` retryable ${entry.retryable}.`,
+              path: [...exAt, 'value', 'retryable'],
+            });
           }
           const type = base === undefined ? undefined : `${base}/errors#${code}`;
           if (type !== undefined && value.type !== type) {
-            results.push({ message: `Example \`${name}\` of ${where} has type ${describe(value.type)}; the type of \`${code}\` is \`${type}\`.`, path: [...exAt, 'value', 'type'] });
+            results.push({
+              message: `Example \`${name}\` of ${where} has type ${describe(value.type)}; the type of \`${code}\` is \`${type}\`.`,
+              path: [...exAt, 'value', 'type'],
+            });
           }
         }
       }

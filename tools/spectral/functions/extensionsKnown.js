@@ -30,7 +30,10 @@ export default function extensionsKnown(doc) {
     }
     const plan = op['x-traceloom-plan'];
     if (plan !== undefined && !plans.includes(plan)) {
-      results.push({ message: `\`x-traceloom-plan\` names unknown plan ${describe(plan)} on ${label}; known: ${plans.join(', ') || '(none)'}.`, path: [...operation.path, 'x-traceloom-plan'] });
+      results.push({
+        message: `\`x-traceloom-plan\` names unknown plan ${describe(plan)} on ${label}; known: ${plans.join(', ') || '(none)'}.`,
+        path: [...operation.path, 'x-traceloom-plan'],
+      });
     }
     const quota = op['x-traceloom-quota'];
     if (quota !== undefined) {
@@ -39,13 +42,19 @@ export default function extensionsKnown(doc) {
         const at = [...operation.path, 'x-traceloom-quota', ...(Array.isArray(quota) ? [i] : [])];
         const meter = isObject(rule) ? rule.meter : undefined;
         if (!meters.includes(meter)) {
-          results.push({ message: `\`x-traceloom-quota\` on ${label} meters unknown meter ${describe(meter)}; known: ${meters.join(', ') || '(none)'} (x-traceloom.meters).`, path: isObject(rule) ? [...at, 'meter'] : at });
+          results.push({
+            message: `\`x-traceloom-quota\` on ${label} meters unknown meter ${describe(meter)}; known: ${meters.join(', ') || '(none)'} (x-traceloom.meters).`,
+            path: isObject(rule) ? [...at, 'meter'] : at,
+          });
         }
       });
     }
     const cap = op['x-traceloom-cap'];
     if (cap !== undefined && !caps.includes(cap)) {
-      results.push({ message: `\`x-traceloom-cap\` names cap ${describe(cap)} on ${label}, which not every plan defines; known: ${caps.join(', ') || '(none)'} (x-traceloom.plans[].caps).`, path: [...operation.path, 'x-traceloom-cap'] });
+      results.push({
+        message: `\`x-traceloom-cap\` names cap ${describe(cap)} on ${label}, which not every plan defines; known: ${caps.join(', ') || '(none)'} (x-traceloom.plans[].caps).`,
+        path: [...operation.path, 'x-traceloom-cap'],
+      });
     }
   }
   return results;

@@ -45,17 +45,26 @@ export default function problemResponses(doc) {
       const where = `the ${r.status} response of ${operation.label}`;
       const content = r.response.content;
       if (!isObject(content) || Object.keys(content).length === 0) {
-        results.push({ message: `${cap(where)} has no body; errors are RFC 9457 problem details: add content \`${MEDIA}\` with $ref components/schemas/Problem.yaml.`, path: r.path });
+        results.push({
+          message: `${cap(where)} has no body; errors are RFC 9457 problem details: add content \`${MEDIA}\` with $ref components/schemas/Problem.yaml.`,
+          path: r.path,
+        });
         continue;
       }
       for (const media of Object.keys(content)) {
         if (media === MEDIA) continue;
-        results.push({ message: `${cap(where)} is documented as \`${media}\`; error bodies are \`${MEDIA}\` only (RFC 9457 §3): replace it.`, path: [...r.path, 'content', media] });
+        results.push({
+          message: `${cap(where)} is documented as \`${media}\`; error bodies are \`${MEDIA}\` only (RFC 9457 §3): replace it.`,
+          path: [...r.path, 'content', media],
+        });
       }
       if (!(MEDIA in content)) continue;
       const faults = problemSchemaFaults(content[MEDIA]?.schema);
       if (faults.length > 0) {
-        results.push({ message: `${cap(where)} is not a Traceloom problem: ${faults.join('; ')}. Use $ref components/schemas/Problem.yaml.`, path: [...r.path, 'content', MEDIA, 'schema'] });
+        results.push({
+          message: `${cap(where)} is not a Traceloom problem: ${faults.join('; ')}. Use $ref components/schemas/Problem.yaml.`,
+          path: [...r.path, 'content', MEDIA, 'schema'],
+        });
       }
     }
   }

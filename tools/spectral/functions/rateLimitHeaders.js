@@ -19,9 +19,15 @@ export default function rateLimitHeaders(doc) {
     if (limited) {
       const tooMany = all.find((r) => r.status === '429');
       if (!tooMany) {
-        results.push({ message: `${operation.label} declares \`${KEY}\` but documents no 429 response; add \`'429': $ref: components/responses/TooManyRequests.yaml\`.`, path: [...operation.path, 'responses'] });
+        results.push({
+          message: `${operation.label} declares \`${KEY}\` but documents no 429 response; add \`'429': $ref: components/responses/TooManyRequests.yaml\`.`,
+          path: [...operation.path, 'responses'],
+        });
       } else if (!headerNames(tooMany.response).has('retry-after')) {
-        results.push({ message: `The 429 response of ${operation.label} does not document \`Retry-After\`; add it (RFC 9110 §10.2.3) so clients know when to retry.`, path: [...tooMany.path, 'headers'] });
+        results.push({
+          message: `The 429 response of ${operation.label} does not document \`Retry-After\`; add it (RFC 9110 §10.2.3) so clients know when to retry.`,
+          path: [...tooMany.path, 'headers'],
+        });
       }
       for (const r of all) {
         if (r.cls !== '2' && r.cls !== '4') continue;
@@ -36,7 +42,10 @@ export default function rateLimitHeaders(doc) {
     } else {
       for (const r of all) {
         if (r.status === '429') {
-          results.push({ message: `${operation.label} has no \`${KEY}\`, so it is not rate-limited, yet documents a 429 response; remove the 429 or declare the policies that apply.`, path: r.path });
+          results.push({
+            message: `${operation.label} has no \`${KEY}\`, so it is not rate-limited, yet documents a 429 response; remove the 429 or declare the policies that apply.`,
+            path: r.path,
+          });
         }
         const present = headerNames(r.response);
         const stray = RATE_LIMIT_HEADERS.filter((h) => present.has(h.toLowerCase()));

@@ -15,7 +15,10 @@ export default function rateLimitPoliciesKnown(doc) {
     if (value === undefined) continue;
     const at = [...operation.path, KEY];
     if (!Array.isArray(value) || value.length === 0) {
-      results.push({ message: `\`${KEY}\` on ${operation.label} must be a non-empty list of policy names; found ${describe(value)}. Known: ${names(known)}.`, path: at });
+      results.push({
+        message: `\`${KEY}\` on ${operation.label} must be a non-empty list of policy names; found ${describe(value)}. Known: ${names(known)}.`,
+        path: at,
+      });
       continue;
     }
     value.forEach((policy, i) => {
@@ -27,7 +30,8 @@ export default function rateLimitPoliciesKnown(doc) {
     });
     const seen = new Set();
     value.forEach((policy, i) => {
-      if (seen.has(policy)) results.push({ message: `\`${KEY}\` lists policy ${describe(policy)} twice on ${operation.label}; list each policy once.`, path: [...at, i] });
+      if (seen.has(policy))
+        results.push({ message: `\`${KEY}\` lists policy ${describe(policy)} twice on ${operation.label}; list each policy once.`, path: [...at, i] });
       seen.add(policy);
     });
   }

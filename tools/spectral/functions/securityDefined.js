@@ -8,7 +8,10 @@ import { isObject, names, operations } from '../lib/contract.js';
 
 /** Reads `#/components/schemas/Scope`-style pointers in the resolved document. */
 function at(doc, pointer) {
-  return String(pointer).replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return String(pointer)
+    .replace(/^#\//, '')
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((node, key) => (isObject(node) ? node[key] : undefined), doc);
 }
 
@@ -29,18 +32,25 @@ export default function securityDefined(doc, options) {
       for (const [name, granted] of Object.entries(requirement)) {
         const scheme = schemes[name];
         if (!isObject(scheme)) {
-          results.push({ message: `${label} requires security scheme \`${name}\`, which components.securitySchemes does not define; known: ${names(Object.keys(schemes))}.`, path: [...path, i, name] });
+          results.push({
+            message: `${label} requires security scheme \`${name}\`, which components.securitySchemes does not define; known: ${names(Object.keys(schemes))}.`,
+            path: [...path, i, name],
+          });
           continue;
         }
         if (!Array.isArray(granted) || scheme.type === 'openIdConnect') continue; // OIDC scopes live in the discovery document
-        const oauthScopes = scheme.type === 'oauth2'
-          ? Object.values(isObject(scheme.flows) ? scheme.flows : {}).flatMap((f) => (isObject(f?.scopes) ? Object.keys(f.scopes) : []))
-          : undefined;
+        const oauthScopes =
+          scheme.type === 'oauth2'
+            ? Object.values(isObject(scheme.flows) ? scheme.flows : {}).flatMap((f) => (isObject(f?.scopes) ? Object.keys(f.scopes) : []))
+            : undefined;
         const allowed = oauthScopes ?? roles;
         granted.forEach((scope, j) => {
           if (allowed.includes(scope)) return;
           const source = oauthScopes ? `the scopes of \`${name}\`'s flows` : `the roles schema ${options?.roles ?? '#/components/schemas/Scope'}`;
-          results.push({ message: `${label} requires \`${name}\` with unknown scope \`${scope}\`; known (${source}): ${allowed.join(', ') || '(none)'}.`, path: [...path, i, name, j] });
+          results.push({
+            message: `${label} requires \`${name}\` with unknown scope \`${scope}\`; known (${source}): ${allowed.join(', ') || '(none)'}.`,
+            path: [...path, i, name, j],
+          });
         });
       }
     });

@@ -55,7 +55,10 @@ export default function unusedComponents(root, _options, { document, documentInv
         const fromFiles = graph.hasNode(target) && graph.dependantsOf(target).some((d) => d !== source);
         if (fromFiles || (rootRefs.get(target) ?? 0) > 1) continue;
       }
-      results.push({ message: `Component ${type}.${name} is not referenced by any operation or component; use it or remove it.`, path: ['components', type, name] });
+      results.push({
+        message: `Component ${type}.${name} is not referenced by any operation or component; use it or remove it.`,
+        path: ['components', type, name],
+      });
     }
   }
   return results;

@@ -17,7 +17,7 @@ export const names = (list) => (list.length === 0 ? '(none)' : list.map((n) => `
 export const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Formats a value found in the document for a message. */
-export const describe = (value) => (typeof value === 'string' ? `\`${value}\`` : JSON.stringify(value) ?? String(value));
+export const describe = (value) => (typeof value === 'string' ? `\`${value}\`` : (JSON.stringify(value) ?? String(value)));
 
 /**
  * Every operation under `paths` (and `webhooks`), with the label used in messages
@@ -69,9 +69,13 @@ export const keysOf = (doc, member) => {
 /** Ids of `x-traceloom.plans`, in order. */
 export const planIds = (doc) => {
   const plans = traceloom(doc).plans;
-  return Array.isArray(plans) ? plans.filter(isObject).map((p) => p.id).filter((id) => typeof id === 'string') : [];
+  return Array.isArray(plans)
+    ? plans
+        .filter(isObject)
+        .map((p) => p.id)
+        .filter((id) => typeof id === 'string')
+    : [];
 };
 
 /** Header names of a response, lower-cased (HTTP field names are case-insensitive, RFC 9110 §5.1). */
-export const headerNames = (response) =>
-  new Set(isObject(response.headers) ? Object.keys(response.headers).map((h) => h.toLowerCase()) : []);
+export const headerNames = (response) => new Set(isObject(response.headers) ? Object.keys(response.headers).map((h) => h.toLowerCase()) : []);
