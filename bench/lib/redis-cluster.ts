@@ -88,6 +88,31 @@ function startNode(binary: string, port: number, dir: string): Promise<ChildProc
   });
 }
 
+/**
+ * Waits until every replica has completed its first sync with its master (`master_link_status:up`,
+ * offset > 0) and every node knows every other one: before that, a replica cannot be promoted when
+ * its master fails, and the cluster stays down (CLUSTERDOWN) instead of failing over.
+ */
+async function replicasInSync(
+  nodes: ClusterNode[],
+  cli: (port: number, ...args: string[]) => Promise<string>,
+  expected: number,
+  timeoutMs: number,
+): Promise<void> {
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < timeoutMs) {
+    const infos = await Promise.all(nodes.map((n) => cli(n.port, 'info', 'replication').catch(() => '')));
+    const synced = infos.filter((i) => i.includes('role:slave') && i.includes('master_link_status:up') && !/slave_repl_offset:0\b/.test(i)).length;
+    const views = await Promise.all(nodes.map((n) => cli(n.port, 'cluster', 'nodes').catch(() => '')));
+    const known = views.every((v) => v.trim().split('\n').length === nodes.length && !/handshake|noaddr|fail/.test(v));
+    last = `${synced}/${expected} replicas in sync, all nodes known: ${known}`;
+    if (synced === expected && known) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Redis Cluster replicas not ready within ${timeoutMs} ms: ${last}`);
+}
+
 /** Starts `masters` masters with `replicas` replicas each; throws if a binary is missing or the cluster is not ok in 30 s. */
 export async function startRedisCluster(options: { masters?: number; replicas?: number } = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
@@ -174,5 +199,6 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
     },
   };
   await cluster.untilOk(30_000);
+  if (replicas > 0) await replicasInSync(nodes, cli, masters * replicas, 30_000);
   return cluster;
 }

@@ -80,13 +80,19 @@ async function until(condition: () => boolean, limitMs: number, what: string): P
 /** Resolves when the instance enforces steadily (three ingests and three counter-only calls in a row), at the latest `boundMs` after `from`. */
 async function steady(mocks: MockServer[], instance: number, from: number, boundMs: number): Promise<number> {
   let streak = 0;
+  let last: Seen | undefined;
   while (performance.now() - from < boundMs) {
-    const ok = (await send(mocks, instance, 'ingest')).kind === 'enforced' && (await send(mocks, instance, 'route')).kind === 'enforced';
+    const ingest = await send(mocks, instance, 'ingest');
+    const route = ingest.kind === 'enforced' ? await send(mocks, instance, 'route') : ingest;
+    last = route.kind === 'enforced' ? last : route;
+    const ok = route.kind === 'enforced';
     streak = ok ? streak + 1 : 0;
-    if (streak === 3) return performance.now();
+    if (streak === 3) return route.at;
     if (!ok) await sleep(50);
   }
-  throw new Error(`instance ${instance} (${instance ? 'closed' : 'open'}) did not enforce steadily within ${boundMs} ms`);
+  throw new Error(
+    `instance ${instance} (${instance ? 'closed' : 'open'}) did not enforce steadily within ${boundMs} ms; last answer not enforced: ${last?.op} ${last?.kind} ${last?.detail}`,
+  );
 }
 
 describe('Redis Cluster failover under load', () => {
