@@ -13,7 +13,8 @@ import { preferenceOf, type PrismResponder } from './prism.js';
 export interface PrismContext {
   document: OpenApiDocument;
   model: ContractModel;
-  prism: PrismResponder;
+  /** Prism, created on first use (its modules take about a second to load). */
+  prism: () => Promise<PrismResponder>;
   directory: TenantDirectory;
   now: () => number;
 }
@@ -24,7 +25,7 @@ function operationOf(ctx: PrismContext, req: OperationRequest) {
 
 /** Prism's answer to the request, or our problem for a forced or example error status. */
 export async function prismAnswer(ctx: PrismContext, req: OperationRequest): Promise<Answer> {
-  const pref = preferenceOf(req);
+  const pref = await preferenceOf(req);
   if (typeof pref === 'string') return { problem: 'invalid_request', members: { detail: pref } };
   const op = operationOf(ctx, req);
   if (pref.code !== undefined && !op.responses?.[String(pref.code)]) {
@@ -38,7 +39,7 @@ export async function prismAnswer(ctx: PrismContext, req: OperationRequest): Pro
   if (pref.code !== undefined && pref.code >= 400) return forcedProblem(ctx, req, pref.code, pref.exampleKey);
   let answer;
   try {
-    answer = await ctx.prism.answer(req, pref);
+    answer = await (await ctx.prism()).answer(req, pref);
   } catch (err) {
     return { problem: 'invalid_request', members: { detail: `Prism could not answer: ${(err as Error).message}` } };
   }

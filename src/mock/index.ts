@@ -120,7 +120,7 @@ async function load(config: MockConfig, stores: MockStores, clock: MockClock, on
     directory,
     pipeline,
     resources: { state: stores.state, policy: stores.policy, model, now, version: String(document.info?.version ?? '1.0.0') },
-    prism: { document, model, prism: await PrismResponder.create(document), directory, now },
+    prism: { document, model, prism: PrismResponder.lazy(document), directory, now },
     control: { model, fixtures, directory, state: stores.state, policy: stores.policy, clock },
   };
 }
@@ -180,6 +180,8 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // Ready: stateful answers need no Prism. Load it now, in the background, for the first `Prefer`.
+  setImmediate(() => void live.prism.prism().catch(() => undefined));
   const port = (server.address() as AddressInfo).port;
   const host = config.host !== '0.0.0.0' ? config.host : '127.0.0.1';
   return {

@@ -2,11 +2,11 @@
  * Prism in-process (`@stoplight/prism-http`): example-driven and dynamic answers, with Prism's
  * own `Prefer: code=…, example=…, dynamic=…` (and `__code`/`__example`/`__dynamic` query)
  * semantics. Deterministic answers (examples) are cached per operation and preference.
+ * Prism's modules take about a second to load, so they are imported on first use (the mock warms
+ * them right after it starts listening), not at startup.
  * @module
  */
-import { createLogger } from '@stoplight/prism-core';
-import { createInstance, getHttpOperationsFromSpec, type IHttpConfig } from '@stoplight/prism-http';
-import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
+import type { IHttpConfig } from '@stoplight/prism-http';
 import type { IHttpOperation } from '@stoplight/types';
 import * as E from 'fp-ts/lib/Either.js';
 import { createRequire } from 'node:module';
@@ -33,8 +33,24 @@ export function wantsPrism(req: OperationRequest): boolean {
   return false;
 }
 
+/** Prism's modules, imported once, on first use. */
+const prismModules = (() => {
+  let loaded: Promise<{
+    core: typeof import('@stoplight/prism-core');
+    http: typeof import('@stoplight/prism-http');
+    server: typeof import('@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js');
+  }> | null = null;
+  return () =>
+    (loaded ??= Promise.all([
+      import('@stoplight/prism-core'),
+      import('@stoplight/prism-http'),
+      import('@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js'),
+    ]).then(([core, http, server]) => ({ core, http, server })));
+})();
+
 /** The preference of a request, parsed exactly as the Prism CLI parses it; a string is the error. */
-export function preferenceOf(req: OperationRequest): PrismPreference | string {
+export async function preferenceOf(req: OperationRequest): Promise<PrismPreference | string> {
+  const { getHttpConfigFromRequest } = (await prismModules()).server;
   const query: Record<string, string> = {};
   for (const [k, v] of req.url.searchParams) query[k] = v;
   const headers: Record<string, string> = {};
@@ -65,18 +81,27 @@ function configFor(mock: IHttpConfig['mock']): IHttpConfig {
   return { mock, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false };
 }
 
+type PrismInstance = ReturnType<(typeof import('@stoplight/prism-http'))['createInstance']>;
+
 export class PrismResponder {
-  private readonly logger = createLogger('prism', { level: 'silent' });
-  private readonly prism;
   private readonly cache = new Map<string, PrismAnswer>();
 
-  private constructor(private readonly operations: IHttpOperation[]) {
-    this.prism = createInstance(configFor({ dynamic: false }), { logger: this.logger });
-  }
+  private constructor(
+    private readonly prism: PrismInstance,
+    private readonly operations: IHttpOperation[],
+  ) {}
 
   static async create(document: OpenApiDocument): Promise<PrismResponder> {
+    const { core, http } = await prismModules();
     boundDynamicData();
-    return new PrismResponder(await getHttpOperationsFromSpec(structuredClone(document)));
+    const logger = core.createLogger('prism', { level: 'silent' });
+    return new PrismResponder(http.createInstance(configFor({ dynamic: false }), { logger }), await http.getHttpOperationsFromSpec(structuredClone(document)));
+  }
+
+  /** A responder for `document`, created on the first call. */
+  static lazy(document: OpenApiDocument): () => Promise<PrismResponder> {
+    let created: Promise<PrismResponder> | null = null;
+    return () => (created ??= PrismResponder.create(document));
   }
 
   /** Prism's answer for this request and preference; static answers are cached. */
