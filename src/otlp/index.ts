@@ -20,7 +20,7 @@ export {
   type TraceloomSpan,
   type TraceRecord,
 } from './map.js';
-export { exportTraces, type ExportResult, type TraceStore } from './ingest.js';
+export { exportResponse, exportTraces, spanLimitRefusal, type ExportResult, type TraceStore } from './ingest.js';
 
 /** How a binary request body is decoded into its JSON form, and a 2xx answer encoded back. */
 export interface BodyCodec {

@@ -33,12 +33,7 @@ export function exportTraces(request: unknown, store: TraceStore<any>, ctx: { pr
   for (const incoming of traces) {
     const existing = store.get(incoming.trace_id) as TraceRecord | undefined;
     const merged = mergeSpans(existing?.spans ?? [], incoming.spans);
-    if (merged.refused) {
-      refusals.push({
-        count: merged.refused,
-        reason: `Trace ${incoming.trace_id} holds ${merged.spans.length} spans, its limit; ${merged.refused} more refused.`,
-      });
-    }
+    if (merged.refused) refusals.push(spanLimitRefusal(incoming.trace_id, merged.spans.length, merged.refused));
     if (merged.added === 0) continue;
     const base = existing ?? { project_id: ctx.projectId, created_at: new Date(ctx.now).toISOString(), metadata: incoming.metadata };
     store.set(incoming.trace_id, traceRecord(incoming.trace_id, merged.spans, base));
@@ -46,17 +41,26 @@ export function exportTraces(request: unknown, store: TraceStore<any>, ctx: { pr
     usage.spans += merged.added;
     traceIds.push(incoming.trace_id);
   }
-  const count = refusals.reduce((n, r) => n + r.count, 0);
-  const body = count
-    ? {
-        partialSuccess: {
-          rejectedSpans: String(count),
-          errorMessage: refusals
-            .map((r) => r.reason)
-            .join(' ')
-            .slice(0, 1000),
-        },
-      }
-    : {};
+  const body = exportResponse(refusals);
   return { body, usage, traceIds };
+}
+
+/** The refusal of spans past a trace's span limit (`held` spans stored, `refused` more sent). */
+export function spanLimitRefusal(traceId: string, held: number, refused: number): Rejection {
+  return { count: refused, reason: `Trace ${traceId} holds ${held} spans, its limit; ${refused} more refused.` };
+}
+
+/** The `ExportTraceServiceResponse` body (OTLP/JSON form): `partialSuccess` when spans were refused. */
+export function exportResponse(refusals: readonly Rejection[]): ExportResult['body'] {
+  const count = refusals.reduce((n, r) => n + r.count, 0);
+  if (!count) return {};
+  return {
+    partialSuccess: {
+      rejectedSpans: String(count),
+      errorMessage: refusals
+        .map((r) => r.reason)
+        .join(' ')
+        .slice(0, 1000),
+    },
+  };
 }

@@ -8,8 +8,10 @@
 import type { TraceDoc } from '../store/index.js';
 import { all, iso, notFound, page, type Resource, type ResourceContext, type Schemas } from './context.js';
 import {
+  exportResponse,
   MAX_SPANS_PER_TRACE,
   mergeSpans,
+  spanLimitRefusal,
   toTraces,
   traceRecord as otlpRecord,
   type OtlpTrace,
@@ -155,23 +157,11 @@ const exportOtlpTraces: Resource = async (req, tenantId, ctx) => {
   const usage = { traces: 0, spans: 0 };
   for (const incoming of traces) {
     const r = await storeOtlpTrace(ctx, tenantId, req.principal!.projectId!, incoming);
-    if (r.refused)
-      refusals.push({ count: r.refused, reason: `Trace ${incoming.trace_id} holds ${MAX_SPANS_PER_TRACE} spans, its limit; ${r.refused} more refused.` });
+    if (r.refused) refusals.push(spanLimitRefusal(incoming.trace_id, MAX_SPANS_PER_TRACE, r.refused));
     if (r.created) usage.traces += 1;
     usage.spans += r.added;
   }
-  const count = refusals.reduce((n, r) => n + r.count, 0);
-  const body = count
-    ? {
-        partialSuccess: {
-          rejectedSpans: String(count),
-          errorMessage: refusals
-            .map((r) => r.reason)
-            .join(' ')
-            .slice(0, 1000),
-        },
-      }
-    : {};
+  const body = exportResponse(refusals);
   return { status: 200, body, usage };
 };
 
