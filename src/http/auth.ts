@@ -4,8 +4,8 @@
  * session JWTs are HS256 with `alg` pinned and `exp` enforced (RFC 8725 §3.1), verified by jose.
  * @module
  */
-import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import { sha256Hex } from '../portable/index.js';
+import type { RequestHeaders } from './exchange.js';
 import { errors as joseErrors, jwtVerify } from 'jose';
 
 /** The authenticated caller. Sessions have every scope. */
@@ -52,7 +52,7 @@ const digests = new Map<string, string>();
 export function digestOf(secret: string): string {
   let d = digests.get(secret);
   if (d === undefined) {
-    d = createHash('sha256').update(secret).digest('hex');
+    d = sha256Hex(secret);
     if (digests.size >= 4096) digests.clear();
     digests.set(secret, d);
   }
@@ -60,7 +60,7 @@ export function digestOf(secret: string): string {
 }
 
 /** The credential a request carries, if any. */
-export function credentialOf(headers: IncomingHttpHeaders): string | null {
+export function credentialOf(headers: RequestHeaders): string | null {
   const authz = headers.authorization;
   if (typeof authz === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
@@ -71,7 +71,7 @@ export function credentialOf(headers: IncomingHttpHeaders): string | null {
 }
 
 /** Authenticates a request's headers. */
-export async function authenticate(headers: IncomingHttpHeaders, options: AuthOptions): Promise<AuthResult> {
+export async function authenticate(headers: RequestHeaders, options: AuthOptions): Promise<AuthResult> {
   const credential = credentialOf(headers);
   if (!credential) {
     return { ok: false, code: 'missing_credentials', detail: 'Send an API key as `Authorization: Bearer tl_…` or `x-api-key: tl_…`, or a session token.' };

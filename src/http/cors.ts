@@ -3,8 +3,8 @@
  * a `*` in Access-Control-Expose-Headers exposes nothing to credentialed requests (Fetch §3.2.5).
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RATE_LIMIT_HEADER_NAMES } from '../policy/index.js';
+import type { Exchange } from './exchange.js';
 
 export interface CorsOptions {
   /** Origins allowed to read responses; `*` (the default) reflects any origin. */
@@ -30,8 +30,8 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Idempotency-Key
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
 /** Adds CORS headers to `headers`; answers a preflight itself and returns true when it did. */
-export function applyCors(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, options: CorsOptions = {}): boolean {
-  const origin = req.headers.origin;
+export function applyCors(x: Exchange, headers: Record<string, string>, options: CorsOptions = {}): boolean {
+  const origin = x.headers.origin as string | undefined;
   const allowed = origin !== undefined && (options.origins === undefined || options.origins === '*' || options.origins.includes(origin));
   if (allowed) {
     headers['Access-Control-Allow-Origin'] = origin;
@@ -39,14 +39,14 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, headers: Re
     headers['Access-Control-Expose-Headers'] = EXPOSED_HEADERS;
   }
   headers.Vary = 'Origin';
-  if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+  if (x.method === 'OPTIONS' && x.headers['access-control-request-method']) {
     if (allowed) {
       headers['Access-Control-Allow-Methods'] = ALLOWED_METHODS;
       headers['Access-Control-Allow-Headers'] = ALLOWED_HEADERS;
       headers['Access-Control-Max-Age'] = '600';
     }
-    res.writeHead(204, headers);
-    res.end();
+    x.res.writeHead(204, headers);
+    x.res.end();
     return true;
   }
   return false;

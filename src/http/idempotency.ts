@@ -3,7 +3,7 @@
  * repeat with the same body; the same key with another body is 409 `idempotency_key_reused`.
  * @module
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../portable/index.js';
 
 export interface StoredAnswer {
   bodyDigest: string;
@@ -28,11 +28,11 @@ export interface IdempotencyStore {
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** SHA-256 of a request body, the form in which bodies are compared. */
-export function bodyDigest(raw: Buffer | undefined): string {
-  return createHash('sha256')
-    .update(raw ?? Buffer.alloc(0))
-    .digest('hex');
+export function bodyDigest(raw: Uint8Array | undefined): string {
+  return sha256Hex(raw ?? EMPTY);
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** A bounded in-memory store: expired and oldest entries go first. */
 export class MemoryIdempotencyStore implements IdempotencyStore {

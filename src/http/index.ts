@@ -1,6 +1,7 @@
 /**
- * The HTTP stage: one request pipeline on Node's own IncomingMessage/ServerResponse, served by
- * the mock on node:http and mounted by the server stubs in Express (DESIGN §2, §5).
+ * The HTTP stage: one request pipeline behind a transport seam (exchange.ts), served by the mock
+ * on node:http, mounted by the server stubs in Express (node.ts), and run on fetch by the MSW
+ * handlers (fetch.ts) (DESIGN §2, §5). This barrel is for Node; a browser imports the modules.
  * @module
  */
 export {
@@ -21,4 +22,7 @@ export { send, sendProblem, type HeaderMap } from './respond.js';
 export { requestIdOf } from './request-id.js';
 export { collect, metersOf } from './meters.js';
 export { answerClientErrors } from './client-error.js';
-export { lingerClose, readBody } from './body.js';
+export { readBody } from './body.js';
+export { lingerClose, nodeExchange, NodeExchange } from './node.js';
+export { FetchExchange } from './fetch.js';
+export type { Exchange, RequestHeaders, ResponseSink } from './exchange.js';

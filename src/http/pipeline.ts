@@ -1,6 +1,7 @@
 /**
- * The request pipeline shared by the mock (on node:http) and the server stubs (mounted in
- * Express). Its steps run in this order, and each ordering rule has a test:
+ * The request pipeline shared by the mock (on node:http), the server stubs (mounted in Express)
+ * and the MSW handlers (on fetch), through one transport seam (exchange.ts). Its steps run in
+ * this order, and each ordering rule has a test:
  *
  *  1. request id   2. CORS (preflight answered)   3. route (404)
  *  4. body: size before reading (413), content coding (415; gzip inflated under the same limit),
@@ -13,13 +14,13 @@
  *     protobuf in, protobuf out); rate-limit headers on every answer once the caller is known
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContractModel, OpenApiDocument, OperationModel, RouteMatch, Router } from '../contract/index.js';
 import { bodyCodecs, type BodyCodec } from '../otlp/index.js';
 import { decide, rateLimitHeaders, StoreUnavailableError, unavailable, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
 import { authenticate, checkScopes, CREDENTIAL_QUERY, type Directory, type Principal } from './auth.js';
-import { lingerClose, readBody } from './body.js';
+import { readBody } from './body.js';
 import { applyCors, type CorsOptions } from './cors.js';
+import type { Exchange, RequestHeaders } from './exchange.js';
 import { bodyDigest, IDEMPOTENCY_TTL_MS, MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { metersOf } from './meters.js';
 import { requestIdOf } from './request-id.js';
@@ -41,9 +42,9 @@ export interface OperationRequest {
   url: URL;
   params: Record<string, string>;
   query: Record<string, unknown>;
-  headers: IncomingMessage['headers'];
+  headers: RequestHeaders;
   body: unknown;
-  raw: Buffer | undefined;
+  raw: Uint8Array | undefined;
   /** The request's media type as sent. */
   mediaType: string | null;
   /** The body came in a binary media type (OTLP protobuf) and `body` is its JSON form. */
@@ -101,17 +102,12 @@ type PartialLog = Partial<LogEntry>;
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
 
 export interface Pipeline {
-  /** Answers one request completely; never rejects. */
-  handle(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch): Promise<void>;
+  /** Answers one exchange completely (node:http: `nodeExchange(req, res)`; fetch: `FetchExchange`); never rejects. */
+  serve(x: Exchange, dispatch: Dispatch): Promise<void>;
   readonly options: PipelineOptions;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
-
-/** Discards a body the operation does not take; a request without one needs nothing. */
-function drain(req: IncomingMessage): void {
-  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) req.resume();
-}
 
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
@@ -120,8 +116,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** One request's state between steps; `out` collects every header of the answer (written once, see `send`). */
   interface Flow {
-    req: IncomingMessage;
-    res: ServerResponse;
+    x: Exchange;
+    res: Exchange['res'];
     out: HeaderMap;
     ctx: ProblemContext;
     url: URL;
@@ -130,7 +126,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** The body as read: JSON (or a binary body's JSON form, with the codec that encodes its answer). */
   interface ReadBody {
     body: unknown;
-    raw: Buffer | undefined;
+    raw: Uint8Array | undefined;
     mediaType: string | null;
     decoded: boolean;
     codec?: BodyCodec;
@@ -139,8 +135,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const ANSWERED = Symbol('answered');
   type Step<T> = T | typeof ANSWERED;
 
-  async function run(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch, log: PartialLog): Promise<void> {
-    const flow = begin(req, res, log); // 1–2
+  async function run(x: Exchange, dispatch: Dispatch, log: PartialLog): Promise<void> {
+    const flow = begin(x, log); // 1–2
     if (flow === ANSWERED) return;
     const match = route(flow); // 3
     if (match === ANSWERED) return;
@@ -164,7 +160,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       url: flow.url,
       params: match.params,
       query,
-      headers: req.headers,
+      headers: x.headers,
       body: read.body,
       raw: read.raw,
       mediaType: read.mediaType,
@@ -178,16 +174,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   /** 1. Request id, 2. CORS (a preflight is answered here). */
-  function begin(req: IncomingMessage, res: ServerResponse, log: PartialLog): Step<Flow> {
-    const requestId = requestIdOf(req.headers['x-request-id']);
+  function begin(x: Exchange, log: PartialLog): Step<Flow> {
+    const requestId = requestIdOf(x.headers['x-request-id']);
     log.requestId = requestId;
     const out: HeaderMap = { 'X-Request-Id': requestId };
-    if (applyCors(req, res, out as Record<string, string>, opts.cors)) return ANSWERED;
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (applyCors(x, out as Record<string, string>, opts.cors)) return ANSWERED;
+    const url = new URL(x.url, 'http://localhost');
     log.headers = out;
     return {
-      req,
-      res,
+      x,
+      res: x.res,
       out,
       url,
       log,
@@ -197,16 +193,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** 3. Route: 404, with `Allow` when the path exists for other methods. */
   function route(f: Flow): Step<RouteMatch> {
-    const match = opts.router.match(f.req.method ?? 'GET', f.url.pathname);
+    const match = opts.router.match(f.x.method, f.url.pathname);
     if (match.operation) return match as RouteMatch;
     const allowed = match.allowed;
-    drain(f.req);
+    f.x.discard();
     sendProblem(
       f.res,
       f.ctx,
       'not_found',
       {
-        detail: allowed.length ? `${f.req.method} is not defined for ${f.url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.url.pathname}.`,
+        detail: allowed.length ? `${f.x.method} is not defined for ${f.url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.url.pathname}.`,
       },
       allowed.length ? { Allow: allowed.join(', ') } : {},
     );
@@ -221,7 +217,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let read: ReadBody = { body: undefined, raw: undefined, mediaType: null, decoded: false };
     if (op.requestContentTypes.length > 0) {
       const codecs = bodyCodecs[op.operationId];
-      const got = await readBody(f.req, {
+      const got = await readBody(f.x, {
         limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY,
         accepted: op.requestContentTypes,
         encodings: op.contentEncodings,
@@ -232,7 +228,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const fault = got.fault;
         if (fault.code === 'payload_too_large') {
           f.out.Connection = 'close';
-          lingerClose(f.req, f.res, fault.limit);
+          f.x.refuseBody(fault.limit);
           const what = fault.decompressed ? 'The body decompresses to more than' : 'The body exceeds';
           sendProblem(f.res, f.ctx, fault.code, { detail: `${what} ${fault.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: fault.limit });
         } else sendProblem(f.res, f.ctx, fault.code, { detail: fault.detail });
@@ -254,7 +250,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         return ANSWERED;
       }
     } else {
-      drain(f.req);
+      f.x.discard();
     }
     for (const name of f.url.searchParams.keys()) {
       if (CREDENTIAL_QUERY.test(name)) {
@@ -268,7 +264,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** 5. Auth (401), 6. scopes (403); public operations skip both. */
   async function authenticateStep(f: Flow, op: OperationModel): Promise<Step<Principal | null>> {
     if (op.security.length === 0) return null;
-    const auth = await authenticate(f.req.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() });
+    const auth = await authenticate(f.x.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() });
     if (!auth.ok) {
       sendProblem(f.res, f.ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       return ANSWERED;
@@ -292,7 +288,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         plan: await opts.directory.planOf(tenantId),
         tenantId,
         apiKeyId: principal.keyId,
-        ip: f.req.socket.remoteAddress ?? null,
+        ip: f.x.remoteAddress,
         meters,
         capUsed: op.cap ? await opts.directory.capUsed(tenantId, op.cap) : null,
       },
@@ -323,7 +319,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** 9. Parameters (400) and body (422) validation; resolves the typed query. */
   function validate(f: Flow, op: OperationModel, path: Record<string, string>, read: ReadBody): Step<Record<string, unknown>> {
-    const params = opts.validator.params(op, { path, query: f.url.searchParams, headers: f.req.headers });
+    const params = opts.validator.params(op, { path, query: f.url.searchParams, headers: f.x.headers });
     if (!params.ok) {
       sendProblem(f.res, f.ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
       return ANSWERED;
@@ -343,9 +339,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     f: Flow,
     op: OperationModel,
     principal: Principal | null,
-    raw: Buffer | undefined,
+    raw: Uint8Array | undefined,
   ): Promise<Step<{ key: string; digest: string; tenantId: string } | null>> {
-    const idemKey = op.method === 'POST' && principal ? f.req.headers['idempotency-key'] : undefined;
+    const idemKey = op.method === 'POST' && principal ? f.x.headers['idempotency-key'] : undefined;
     if (typeof idemKey !== 'string') return null;
     const key = `${op.operationId}:${idemKey}`;
     const digest = bodyDigest(raw);
@@ -406,11 +402,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   return {
     options: opts,
-    async handle(req, res, dispatch) {
+    async serve(x, dispatch) {
       const started = performance.now();
-      const log: PartialLog = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, tenantId: null, remaining: null, code: null };
+      const res = x.res;
+      const log: PartialLog = { method: x.method, path: x.url.split('?')[0]!, keyId: null, tenantId: null, remaining: null, code: null };
       try {
-        await run(req, res, dispatch, log);
+        await run(x, dispatch, log);
       } catch (err) {
         // A fault in a handler or the store: a problem, never a crash.
         const requestId = log.requestId ?? requestIdOf(undefined);

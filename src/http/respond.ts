@@ -2,14 +2,19 @@
  * Writing answers: JSON bodies and RFC 9457 problems built from the contract's registry.
  * @module
  */
-import type { ServerResponse } from 'node:http';
 import type { ContractModel } from '../contract/index.js';
 import { problem, PROBLEM_CONTENT_TYPE } from '../policy/index.js';
+import { utf8Length } from '../portable/index.js';
+import type { ResponseSink } from './exchange.js';
+
+/** UTF-8 length of a text answer: Node's native count where there is one, else counted here. */
+const NodeBuffer = (globalThis as { Buffer?: { byteLength(text: string): number } }).Buffer;
+const byteLength = NodeBuffer ? (text: string) => NodeBuffer.byteLength(text) : utf8Length;
 
 export type HeaderMap = Record<string, string | number | string[]>;
 
-/** Writes a complete response; a JSON body is serialised unless it is already a Buffer/string. */
-export function send(res: ServerResponse, status: number, body: unknown, headers: HeaderMap = {}, contentType = 'application/json'): void {
+/** Writes a complete response; a JSON body is serialised unless it is already bytes or a string. */
+export function send(res: ResponseSink, status: number, body: unknown, headers: HeaderMap = {}, contentType = 'application/json'): void {
   if (res.headersSent || res.writableEnded) return;
   // One writeHead with every header: Node's fast path (setHeader per header costs ~15% here).
   if (body === undefined || status === 204 || status === 304) {
@@ -17,9 +22,9 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
     res.end();
     return;
   }
-  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
   headers['Content-Type'] = contentType;
-  headers['Content-Length'] = Buffer.byteLength(payload);
+  headers['Content-Length'] = typeof payload === 'string' ? byteLength(payload) : payload.byteLength;
   res.writeHead(status, headers as Record<string, string>);
   res.end(payload);
 }
@@ -35,7 +40,7 @@ export interface ProblemContext {
 }
 
 /** Writes the problem for a registry `code`; `members` add detail and code-specific fields. */
-export function sendProblem(res: ServerResponse, ctx: ProblemContext, code: string, members: Record<string, unknown> = {}, headers: HeaderMap = {}): void {
+export function sendProblem(res: ResponseSink, ctx: ProblemContext, code: string, members: Record<string, unknown> = {}, headers: HeaderMap = {}): void {
   const body = problem(ctx.model, code, { instance: ctx.instance, requestId: ctx.requestId, ...members });
   const all = { ...ctx.headers, ...headers };
   ctx.onProblem?.(code, all);

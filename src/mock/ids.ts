@@ -2,7 +2,7 @@
  * Random resource ids, e.g. `prj_7Hq2Lm9Xa3`.
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../portable/index.js';
 
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 

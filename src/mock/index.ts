@@ -15,7 +15,7 @@ import { serveDocs } from '../docs/index.js';
 import {
   answerClientErrors,
   createPipeline,
-  lingerClose,
+  nodeExchange,
   readBody,
   requestIdOf,
   RequestValidator,
@@ -165,7 +165,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config, mockConsole);
     if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return;
     const current = live;
-    return current.pipeline.handle(req, res, (r) => dispatch(r, res, current, config));
+    return current.pipeline.serve(nodeExchange(req, res), (r) => dispatch(r, res, current, config));
   }
 
   const stopWatching = config.watch
@@ -279,12 +279,13 @@ async function controlBody(req: IncomingMessage, res: ServerResponse, ctx: Probl
     req.resume();
     return {};
   }
-  const read = await readBody(req, { limit: CONTROL_MAX_BODY, accepted: ['application/json'], encodings: [], where: 'the control API' });
+  const x = nodeExchange(req, res);
+  const read = await readBody(x, { limit: CONTROL_MAX_BODY, accepted: ['application/json'], encodings: [], where: 'the control API' });
   if (!read.ok) {
     const f = read.fault;
     if (f.code === 'payload_too_large') {
       ctx.headers!.Connection = 'close';
-      lingerClose(req, res, f.limit);
+      x.refuseBody(f.limit);
       sendProblem(res, ctx, f.code, { detail: `The body exceeds ${f.limit} bytes, the limit of the control API.`, limit: f.limit });
     } else sendProblem(res, ctx, f.code, { detail: f.detail });
     return null;

@@ -6,6 +6,7 @@
  * is encoded back to protobuf.
  * @module
  */
+import { fromBase64, toHex } from '../portable/index.js';
 import { traceMessages } from './proto.js';
 
 /** A decoded body, or why it could not be decoded. */
@@ -13,7 +14,7 @@ export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false
 
 const TO_OBJECT = { longs: String, enums: Number, bytes: String, defaults: false, arrays: false, json: true } as const;
 
-const hexOf = (base64: unknown) => (typeof base64 === 'string' ? Buffer.from(base64, 'base64').toString('hex') : base64);
+const hexOf = (base64: unknown) => (typeof base64 === 'string' ? toHex(fromBase64(base64)) : base64);
 
 /** OTLP/JSON writes trace and span ids as hex, not base64 as proto3 JSON would. */
 function idsToHex(request: Record<string, any>): void {
@@ -45,10 +46,9 @@ export function decodeTraceRequest(raw: Uint8Array): Decoded {
 }
 
 /** Encodes an `ExportTraceServiceResponse` given in its OTLP/JSON form (`{}` or `{partialSuccess}`). */
-export function encodeTraceResponse(body: unknown): Buffer {
+export function encodeTraceResponse(body: unknown): Uint8Array {
   const { response } = traceMessages();
-  const bytes = response.encode(response.fromObject((body ?? {}) as Record<string, unknown>)).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return response.encode(response.fromObject((body ?? {}) as Record<string, unknown>)).finish();
 }
 
 /** Decodes an `ExportTraceServiceResponse` (for tests and clients) into its OTLP/JSON form. */

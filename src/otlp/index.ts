@@ -24,8 +24,8 @@ export { exportResponse, exportTraces, spanLimitRefusal, type ExportResult, type
 
 /** How a binary request body is decoded into its JSON form, and a 2xx answer encoded back. */
 export interface BodyCodec {
-  decode(raw: Buffer): Decoded;
-  encode(body: unknown): Buffer;
+  decode(raw: Uint8Array): Decoded;
+  encode(body: unknown): Uint8Array;
 }
 
 /** Binary codecs by operationId and media type (only the OTLP route takes a binary body). */

@@ -14,6 +14,7 @@ import {
   createPipeline,
   digestOf,
   MemoryIdempotencyStore,
+  nodeExchange,
   RequestValidator,
   type Answer,
   type CorsOptions,
@@ -147,7 +148,7 @@ export function createServer(options: ServerOptions): Express {
   app.disable('x-powered-by');
   // The whole API is one middleware: the shared pipeline answers every request itself.
   app.use((req, res) => {
-    void pipeline.handle(req, res, dispatch);
+    void pipeline.serve(nodeExchange(req, res), dispatch);
   });
   // `app.listen` returns the node:http server: parser errors (huge headers, bad request lines)
   // are answered as problems there too, as the mock does.

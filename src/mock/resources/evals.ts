@@ -2,7 +2,7 @@
  * Eval runs (complete on first read, with a deterministic score) and eval rules (capped per plan).
  * @module
  */
-import { createHash } from 'node:crypto';
+import { sha256Bytes } from '../../portable/index.js';
 import { newId } from '../ids.js';
 import { found, iso, notFound, page, type Resource, type Schemas } from './context.js';
 import { capCheck, capRefusal } from './caps.js';
@@ -29,9 +29,7 @@ const getEval: Resource = async (req, tenantId, ctx) => {
   const ev = await ctx.state.update(tenantId, 'evals', id, (e) => {
     if (e.status !== 'queued') return undefined;
     // Runs complete on first read: a deterministic score from the ids.
-    const h = createHash('sha256')
-      .update(e.id + e.trace_id)
-      .digest();
+    const h = sha256Bytes(e.id + e.trace_id);
     return {
       ...e,
       status: 'succeeded',
