@@ -158,7 +158,7 @@ const commands: Record<string, Command> = {
     },
     run: async (values) => {
       const { createServer } = await import('./server/index.js');
-      const { loadFixtures } = await import('./mock/fixtures.js');
+      const { loadFixtures } = await import('./mock/fixture-files.js');
       const { RedisStore, parseClusterNodes } = await import('./policy/redis.js');
       const clusterNodes = str(values['redis-cluster']) ?? process.env.REDIS_CLUSTER_NODES;
       const root = str(values.root);

@@ -1,12 +1,14 @@
 /**
  * The codegen stage (DESIGN §6): bundle → `generated/openapi.json` → `generated/types.ts`
  * (openapi-typescript) → `generated/server.ts` (handler types) → `generated/limits.ts`
- * (contract data for the SDK) → `generated/sdk.ts` (resource facade). Output is deterministic.
+ * (contract data for the SDK) → `generated/sdk.ts` (resource facade) → `generated/embedded.ts`
+ * and `generated/otlp-proto.ts` (contract, fixtures and OTLP messages as data: embedded.ts). Output is deterministic.
  * @module
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultRoot, loadContract, repoRoot, toJsonText, writeBundle, type ContractModel, type OpenApiDocument } from '../contract/index.js';
+import { renderEmbedded, renderOtlpProto } from './embedded.js';
 import { renderLimits } from './limits.js';
 import { collectOperations } from './operations.js';
 import { renderSdk } from './sdk.js';
@@ -47,6 +49,8 @@ export async function renderAll(document: OpenApiDocument, model: ContractModel)
     { name: 'server.ts', text: renderServer(operations) },
     { name: 'limits.ts', text: renderLimits(model) },
     { name: 'sdk.ts', text: renderSdk(operations, tags) },
+    { name: 'embedded.ts', text: await renderEmbedded(document) },
+    { name: 'otlp-proto.ts', text: renderOtlpProto() },
   ];
 }
 

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle, createConfig } from '@redocly/openapi-core';
 import { stringify } from 'yaml';
+import { ContractError } from './errors.js';
 
 /** The repository root: the nearest folder above this file with openapi/ (works from src/ and dist/src/). */
 export const repoRoot = (() => {
@@ -28,17 +29,7 @@ export interface BundleOutput {
   files: string[];
 }
 
-/** An error in the contract's files, naming the file and what to fix. */
-export class ContractError extends Error {
-  constructor(
-    message: string,
-    readonly file?: string,
-    readonly pointer?: string,
-  ) {
-    super(message);
-    this.name = 'ContractError';
-  }
-}
+export { ContractError } from './errors.js';
 
 /** Bundles the split contract into one document; unresolvable `$ref`s are errors. */
 export async function bundleContract(root: string = defaultRoot): Promise<BundleOutput> {

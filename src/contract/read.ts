@@ -4,7 +4,8 @@
  * and what is allowed there.
  * @module
  */
-import { ContractError, type OpenApiDocument } from './bundle.js';
+import type { OpenApiDocument } from './bundle.js';
+import { ContractError } from './errors.js';
 import type { Burst, ContractModel, ErrorDef, Limit, Meter, OperationModel, Plan, PolicyAlgorithm, PolicyScope, QuotaRule, RateLimitPolicy } from './model.js';
 
 /** Maps a pointer in the bundle back to the file it came from (see {@link sourceMapOf}). */

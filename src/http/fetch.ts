@@ -63,7 +63,8 @@ async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Pr
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      // Not awaited: a cancelled branch of a tee'd body (MSW clones requests) settles only when every branch is cancelled.
+      reader.cancel().catch(() => undefined);
       return null;
     }
     chunks.push(value);

@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { OpenApiDocument, OperationModel } from '../contract/index.js';
-import { resolveRef } from '../contract/index.js';
+import { resolveRef } from '../contract/read.js';
 
 export interface ProblemItem {
   pointer: string;

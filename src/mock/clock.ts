@@ -14,14 +14,15 @@ export const MAX_ADVANCE_SECONDS = 366 * 86400;
 export class MockClock implements Clock {
   private state: ClockState = { offsetMs: 0, frozenAt: null };
 
-  /** `shared`: other instances may change the clock, so {@link refresh} reads the store. */
+  /** `shared`: other instances may change the clock, so {@link refresh} reads the store. `real`: the time it runs on. */
   constructor(
     private readonly store: StateStore,
     private readonly shared: boolean,
+    private readonly real: () => number = Date.now,
   ) {}
 
   now(): number {
-    return (this.state.frozenAt ?? Date.now()) + this.state.offsetMs;
+    return (this.state.frozenAt ?? this.real()) + this.state.offsetMs;
   }
 
   get frozen(): boolean {
@@ -42,7 +43,7 @@ export class MockClock implements Clock {
   async set(change: { advanceSeconds?: number; freeze?: boolean }): Promise<void> {
     this.state = await this.store.updateClock((c) => {
       let { offsetMs, frozenAt } = c;
-      const real = Date.now();
+      const real = this.real();
       if (change.freeze === true && frozenAt === null) frozenAt = real;
       if (change.freeze === false && frozenAt !== null) {
         offsetMs += frozenAt - real;

@@ -11,7 +11,7 @@ import type { PolicyStore } from '../policy/index.js';
 import { MAX_ADVANCE_SECONDS, type MockClock } from './clock.js';
 import type { StateDirectory } from './directory.js';
 import type { Fixtures } from './fixtures.js';
-import { tenantLimits } from './console/index.js';
+import { tenantLimits } from './console/limits.js';
 import type { StateStore } from './store/index.js';
 
 /** What control operations act on; the live parts are swapped on hot reload. */

@@ -6,7 +6,8 @@
  * and plans are answered from the fixtures so the policy stage can apply `failMode`.
  * @module
  */
-import { digestOf, type KeyRecord, type TenantDirectory } from '../http/index.js';
+import { digestOf, type KeyRecord } from '../http/auth.js';
+import type { TenantDirectory } from '../http/pipeline.js';
 import type { Fixtures } from './fixtures.js';
 import type { MockClock } from './clock.js';
 import type { CapName, KeyDoc, StateStore, TenantSeed } from './store/index.js';

@@ -1,15 +1,14 @@
 /**
- * Mock fixtures (mocks/): tenants on every plan with deterministic keys, and the dev limits.
- * Plans themselves come from the contract; a fixture only names one.
+ * Mock fixtures: tenants on every plan with deterministic keys, and the dev limits, checked
+ * against the contract model. Plans themselves come from the contract; a fixture only names one.
+ * This module reads no file (the MSW handlers use it in a browser with the embedded copy of
+ * mocks/); `fixture-files.ts` reads mocks/ for the mock server and the CLI.
  * @module
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse } from 'yaml';
-import { ContractError, parseDuration, repoRoot, type ContractModel } from '../contract/index.js';
-import { parseLimitWindow, type PolicyOverride } from '../policy/index.js';
-
-export const defaultMocksDir = join(repoRoot, 'mocks');
+import { ContractError } from '../contract/errors.js';
+import type { ContractModel } from '../contract/model.js';
+import { parseDuration } from '../contract/read.js';
+import { parseLimitWindow, type PolicyOverride } from '../policy/overrides.js';
 
 export interface FixtureKey {
   id: string;
@@ -36,11 +35,21 @@ export interface Fixtures {
   files: string[];
 }
 
-/** Reads and checks mocks/tenants.yaml and mocks/limits.dev.yaml against the contract model. */
-export async function loadFixtures(model: ContractModel, dir = defaultMocksDir): Promise<Fixtures> {
-  const tenantsFile = join(dir, 'tenants.yaml');
-  const limitsFile = join(dir, 'limits.dev.yaml');
-  const raw = parse(await readFile(tenantsFile, 'utf8')) as Record<string, any>;
+/** The fixtures' two sources as parsed YAML (or the same shape written in code), with their file names for errors. */
+export interface FixtureSources {
+  /** tenants.yaml: `{ jwt?: {secret, ttl}, tenants: [...] }`. */
+  tenants: Record<string, any>;
+  /** limits.dev.yaml: `{ policy: "LIMIT/WINDOW" }`. */
+  limits: Record<string, unknown>;
+  tenantsFile?: string;
+  limitsFile?: string;
+}
+
+/** Checks tenants and dev limits against the contract model; errors name the file and key. */
+export function fixturesFrom(model: ContractModel, sources: FixtureSources): Fixtures {
+  const tenantsFile = sources.tenantsFile ?? 'tenants.yaml';
+  const limitsFile = sources.limitsFile ?? 'limits.dev.yaml';
+  const raw = sources.tenants ?? {};
   const fail = (where: string, message: string): never => {
     throw new ContractError(`${tenantsFile}: ${where}: ${message}`, tenantsFile);
   };
@@ -65,7 +74,7 @@ export async function loadFixtures(model: ContractModel, dir = defaultMocksDir):
     });
     return { id: t.id, name: String(t.name ?? t.id), plan: t.plan, projects, keys };
   });
-  const devRaw = (parse(await readFile(limitsFile, 'utf8')) ?? {}) as Record<string, string>;
+  const devRaw = sources.limits ?? {};
   const devLimits: Record<string, PolicyOverride> = {};
   for (const [name, text] of Object.entries(devRaw)) {
     if (!model.policies[name]) {

@@ -10,40 +10,33 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRouter, loadContract, type ContractModel, type OpenApiDocument } from '../contract/index.js';
+import { loadContract, type ContractModel } from '../contract/index.js';
 import { serveDocs } from '../docs/index.js';
 import {
   answerClientErrors,
-  createPipeline,
   nodeExchange,
   readBody,
   requestIdOf,
-  RequestValidator,
   send,
   sendProblem,
   type Answer,
-  type IdempotencyStore,
+  type LogEntry,
   type OperationRequest,
-  type Pipeline,
 } from '../http/index.js';
-import { IDEMPOTENCY_TTL_MS } from '../http/idempotency.js';
-import type { LogEntry } from '../http/index.js';
 import type { ProblemContext } from '../http/respond.js';
-import { applyOverrides, overridesFromEnv, parsePolicyOption, StoreUnavailableError, unavailable, type PolicyOverride } from '../policy/index.js';
-import { prismAnswer, type PrismContext } from './answer.js';
+import { overridesFromEnv, StoreUnavailableError, unavailable } from '../policy/index.js';
+import { prismAnswer } from './answer.js';
 import { MockClock } from './clock.js';
 import { createConsole, type MockConsole } from './console/index.js';
-import type { ControlContext } from './control.js';
-import { StateDirectory } from './directory.js';
-import { loadFixtures, type Fixtures } from './fixtures.js';
+import { loadFixtures } from './fixture-files.js';
+import type { Fixtures } from './fixtures.js';
+import { answerOperation, buildLive, type Live } from './live.js';
 import { requestLog } from './log.js';
 import { normaliseOptions, type MockConfig, type MockOptions } from './options.js';
-import { PrismResponder, wantsPrism } from './prism.js';
+import { PrismResponder } from './prism.js';
 import { watchSources } from './reload.js';
-import type { ResourceContext } from './resources/index.js';
-import { controlRoute, operationRoute } from './routes.js';
+import { controlRoute } from './routes.js';
 import { openStores, type MockStores } from './stores.js';
-import type { StateStore } from './store/index.js';
 
 export { MockOptionsError, type MockOptions } from './options.js';
 export { addSpans, ingestOne } from './resources/index.js';
@@ -59,71 +52,39 @@ export interface MockServer {
   readonly server: Server;
 }
 
-/** Everything built from one load of the contract and fixtures; hot reload replaces it whole. */
-interface Live {
-  document: OpenApiDocument;
-  model: ContractModel;
-  fixtures: Fixtures;
-  directory: StateDirectory;
-  pipeline: Pipeline;
-  resources: ResourceContext;
-  prism: PrismContext;
-  control: ControlContext;
-}
-
 const LOCAL = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 /** How long close() waits for in-flight requests before cutting their connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
 /** Control bodies are small JSON objects. */
 const CONTROL_MAX_BODY = 64 * 1024;
 
-/** Idempotency-Key answers kept in the state store (shared by every instance on Redis). */
-function idempotencyIn(state: StateStore): IdempotencyStore {
-  return {
-    get: async (tenantId, key) => (await state.answer(tenantId, key)) ?? undefined,
-    set: (tenantId, key, answer) => state.keepAnswer(tenantId, key, answer, IDEMPOTENCY_TTL_MS),
-  };
-}
-
-/** Loads the contract and fixtures and builds what serves them. */
-async function load(config: MockConfig, stores: MockStores, clock: MockClock, onResponse: ((e: LogEntry) => void) | undefined): Promise<Live> {
+/** Loads the contract and fixtures from files and builds what serves them (live.ts); Prism answers examples. */
+async function load(config: MockConfig, stores: MockStores, clock: MockClock, onResponse: ((e: LogEntry) => void) | undefined): Promise<MockLive> {
   const contract = await loadContract(config.root);
   const fixtures = await loadFixtures(contract.model, config.mocksDir);
-  const fromEnv = overridesFromEnv(config.env);
-  const policies: Record<string, PolicyOverride> = { ...(config.limits === 'dev' ? fixtures.devLimits : {}), ...fromEnv.policies };
-  for (const text of config.policies) {
-    const [name, override] = parsePolicyOption(text);
-    policies[name] = override;
-  }
-  const enabled = config.rateLimit === false ? false : (fromEnv.enabled ?? true);
-  const model = applyOverrides(contract.model, { enabled, policies });
-  const document = contract.document;
-  const directory = new StateDirectory(stores.state, fixtures, clock);
-  const now = () => clock.now();
-  const pipeline = createPipeline({
-    model,
-    document,
-    router: createRouter(model),
-    validator: new RequestValidator(document),
-    store: stores.policy,
-    clock,
-    directory,
-    jwtSecret: new TextEncoder().encode(fixtures.jwtSecret),
-    failMode: config.failMode,
-    idempotency: idempotencyIn(stores.state),
-    onResponse,
-  });
-  return {
-    document,
-    model,
+  const prism = PrismResponder.lazy(contract.document);
+  const live = buildLive({
+    document: contract.document,
+    model: contract.model,
     fixtures,
-    directory,
-    pipeline,
-    resources: { state: stores.state, policy: stores.policy, model, now, version: String(document.info?.version ?? '1.0.0') },
-    prism: { document, model, prism: PrismResponder.lazy(document), directory, now },
-    control: { model, fixtures, directory, state: stores.state, policy: stores.policy, clock },
-  };
+    policy: stores.policy,
+    state: stores.state,
+    clock,
+    options: {
+      limits: config.limits,
+      policies: config.policies,
+      rateLimit: config.rateLimit,
+      fromEnv: overridesFromEnv(config.env),
+      failMode: config.failMode,
+    },
+    onResponse,
+    fallback: (ctx) => (req) => prismAnswer({ ...ctx, prism }, req),
+  });
+  return { ...live, prism };
 }
+
+/** A {@link Live} with the Prism instance its fallback uses (warmed after listen). */
+type MockLive = Live & { prism: () => Promise<PrismResponder> };
 
 /** Starts a mock server; resolves once it is listening. Throws MockOptionsError on a bad option. */
 export async function createMock(options: MockOptions = {}): Promise<MockServer> {
@@ -181,7 +142,7 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
     server.listen(config.port, config.host, () => resolve());
   });
   // Ready: stateful answers need no Prism. Load it now, in the background, for the first `Prefer`.
-  setImmediate(() => void live.prism.prism().catch(() => undefined));
+  setImmediate(() => void live.prism().catch(() => undefined));
   const port = (server.address() as AddressInfo).port;
   const host = config.host !== '0.0.0.0' ? config.host : '127.0.0.1';
   return {
@@ -218,7 +179,7 @@ function drain(server: Server): Promise<void> {
   });
 }
 
-/** Step 11 of the pipeline for the mock: latency, chaos, then a stateful resource or Prism. */
+/** Step 11 of the pipeline for the mock: latency, chaos, then a stateful resource or Prism (live.ts). */
 async function dispatch(req: OperationRequest, res: ServerResponse, live: Live, config: MockConfig): Promise<Answer> {
   const latency = config.latencyMs;
   if (latency) await new Promise((r) => setTimeout(r, latency[0] + Math.random() * (latency[1] - latency[0])));
@@ -226,9 +187,7 @@ async function dispatch(req: OperationRequest, res: ServerResponse, live: Live, 
     if (Math.random() < 0.5) res.destroy(); // a connection reset
     return { problem: 'internal_error', members: { detail: 'Injected by the mock (--chaos).' } };
   }
-  const resource = operationRoute(req.operation.operationId);
-  if (resource && !wantsPrism(req)) return resource(req, req.principal?.tenantId ?? '', live.resources);
-  return prismAnswer(live.prism, req);
+  return answerOperation(live, req);
 }
 
 /** The control API and the console: localhost only, request id, route, shared body reader (413 over 64 KB), handler. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { defaultRoot, repoRoot } from '../contract/index.js';
 import type { FailMode } from '../policy/index.js';
 import { parseClusterNodes } from '../policy/redis.js';
-import { defaultMocksDir } from './fixtures.js';
+import { defaultMocksDir } from './fixture-files.js';
 
 export interface MockOptions {
   /** Port to listen on; 0 picks a free one. Default 4010. */

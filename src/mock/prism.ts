@@ -1,7 +1,6 @@
 /**
- * Prism in-process (`@stoplight/prism-http`): example-driven and dynamic answers, with Prism's
- * own `Prefer: code=…, example=…, dynamic=…` (and `__code`/`__example`/`__dynamic` query)
- * semantics. Deterministic answers (examples) are cached per operation and preference.
+ * Prism in-process (`@stoplight/prism-http`): example-driven and dynamic answers for the
+ * preference parsed by prefer.ts (Prism's own `Prefer` rules). Deterministic answers (examples) are cached per operation and preference.
  * Prism's modules take about a second to load, so they are imported on first use (the mock warms
  * them right after it starts listening), not at startup.
  * @module
@@ -13,12 +12,8 @@ import { createRequire } from 'node:module';
 import type { OpenApiDocument } from '../contract/index.js';
 import type { OperationRequest } from '../http/index.js';
 
-export interface PrismPreference {
-  code?: number;
-  exampleKey?: string;
-  dynamic?: boolean;
-  seed?: string;
-}
+export type { Preference as PrismPreference } from './prefer.js';
+import type { Preference as PrismPreference } from './prefer.js';
 
 export interface PrismAnswer {
   status: number;
@@ -26,40 +21,14 @@ export interface PrismAnswer {
   contentType: string;
 }
 
-/** True when the request asks for Prism's answer explicitly (Prefer header or `__` query). */
-export function wantsPrism(req: OperationRequest): boolean {
-  if (typeof req.headers.prefer === 'string' && /\b(code|example|dynamic|seed)=/.test(req.headers.prefer)) return true;
-  for (const k of ['__code', '__example', '__dynamic', '__seed']) if (req.url.searchParams.has(k)) return true;
-  return false;
-}
-
 /** Prism's modules, imported once, on first use. */
 const prismModules = (() => {
   let loaded: Promise<{
     core: typeof import('@stoplight/prism-core');
     http: typeof import('@stoplight/prism-http');
-    server: typeof import('@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js');
   }> | null = null;
-  return () =>
-    (loaded ??= Promise.all([
-      import('@stoplight/prism-core'),
-      import('@stoplight/prism-http'),
-      import('@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js'),
-    ]).then(([core, http, server]) => ({ core, http, server })));
+  return () => (loaded ??= Promise.all([import('@stoplight/prism-core'), import('@stoplight/prism-http')]).then(([core, http]) => ({ core, http })));
 })();
-
-/** The preference of a request, parsed exactly as the Prism CLI parses it; a string is the error. */
-export async function preferenceOf(req: OperationRequest): Promise<PrismPreference | string> {
-  const { getHttpConfigFromRequest } = (await prismModules()).server;
-  const query: Record<string, string> = {};
-  for (const [k, v] of req.url.searchParams) query[k] = v;
-  const headers: Record<string, string> = {};
-  if (typeof req.headers.prefer === 'string') headers.prefer = req.headers.prefer;
-  const parsed = getHttpConfigFromRequest({ method: 'get', url: { path: req.url.pathname, query }, headers } as never);
-  if (E.isLeft(parsed)) return `Prefer is not understood: ${(parsed.left as Error & { detail?: string }).detail ?? parsed.left.message}`;
-  const p = parsed.right as PrismPreference;
-  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as PrismPreference;
-}
 
 /**
  * Bounds for Prism's dynamic (`Prefer: dynamic=true`) data, set on the json-schema-faker instance

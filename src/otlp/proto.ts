@@ -1,16 +1,12 @@
 /**
  * The OTLP protobuf messages, from the official opentelemetry-proto definitions (vendored
- * unchanged in proto/, see proto/README.md) read by protobufjs once, on first use.
+ * unchanged in proto/, see proto/README.md), built once on first use from their protobufjs JSON
+ * descriptor (`generated/otlp-proto.ts`, generated from proto/ and drift-checked): no .proto file
+ * is parsed at run time, so this works without a file system (the MSW handlers in a browser).
  * @module
  */
-import { join } from 'node:path';
-import protobuf from 'protobufjs';
-import { repoRoot } from '../contract/index.js';
-
-/** Where the vendored `.proto` files live (the repository's proto/ folder). */
-export const PROTO_DIR = join(repoRoot, 'proto');
-
-const SERVICE = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
+import protobuf from 'protobufjs/light.js';
+import { OTLP_TRACE_PROTO_JSON } from '../../generated/otlp-proto.js';
 
 export interface TraceMessages {
   request: protobuf.Type;
@@ -19,13 +15,10 @@ export interface TraceMessages {
 
 let messages: TraceMessages | null = null;
 
-/** `ExportTraceServiceRequest` and `ExportTraceServiceResponse`, loaded once. */
+/** `ExportTraceServiceRequest` and `ExportTraceServiceResponse`, built once. */
 export function traceMessages(): TraceMessages {
   if (messages) return messages;
-  const root = new protobuf.Root();
-  // Imports are written relative to the proto root (`opentelemetry/proto/…`), as protoc expects.
-  root.resolvePath = (_origin, target) => join(PROTO_DIR, target);
-  root.loadSync(SERVICE);
+  const root = protobuf.Root.fromJSON(JSON.parse(OTLP_TRACE_PROTO_JSON) as protobuf.INamespace);
   root.resolveAll();
   messages = {
     request: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),

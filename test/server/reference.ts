@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { components } from '../../generated/types.js';
 import type { Handlers } from '../../generated/server.js';
-import { loadFixtures } from '../../src/mock/fixtures.js';
+import { loadFixtures } from '../../src/mock/fixture-files.js';
 import { digestOf, type KeyRecord, type TenantDirectory } from '../../src/http/index.js';
 import { applyOverrides, MemoryStore, parsePolicyOption } from '../../src/policy/index.js';
 import { createServer, type ServerContext } from '../../src/server/index.js';

@@ -3,7 +3,7 @@
  * @module
  */
 import { StoreUnavailableError } from '../../policy/index.js';
-import { CAP_NAMES } from '../store/index.js';
+import { CAP_NAMES } from '../store/types.js';
 import { iso, page, type Resource, type Schemas } from './context.js';
 
 const getUsage: Resource = async (_req, tenantId, ctx) => {
