@@ -24,7 +24,9 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FREE_KEY = 'tl_test_free_0000000000000000000001';
 /** The browser client's budget, minified + gzip (issue 11). */
 const CLIENT_BUDGET_BYTES = 12 * 1024;
-const ENTRY_POINTS = ['traceloom', 'traceloom/client', 'traceloom/server', 'traceloom/mock', 'traceloom/policy', 'traceloom/policy/redis'];
+const ENTRY_POINTS = ['traceloom', 'traceloom/client', 'traceloom/server', 'traceloom/mock', 'traceloom/policy', 'traceloom/policy/redis', 'traceloom/msw'];
+/** The MSW major the handlers are tested with in the app (msw is an optional peer dependency). */
+const MSW = 'msw@2';
 /** The mock's banner line with its URL (`--port 0` picks a free port; the banner names it). */
 const BANNER = /API\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/;
 /** npm pack builds (tsc + docs) and npm install resolves ~550 packages: minutes on a loaded 2-core machine. */
@@ -55,6 +57,8 @@ beforeAll(
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
     await runOk('npm', ['i', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, timeoutMs: NPM_TIMEOUT_MS });
+    // What an app testing with MSW adds: the peer dependency of traceloom/msw.
+    await runOk('npm', ['i', '-D', MSW, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, timeoutMs: NPM_TIMEOUT_MS });
     console.log(
       `consumer: node ${process.version}; packed in ${((packed - started) / 1000).toFixed(0)} s, installed in ${((Date.now() - packed) / 1000).toFixed(0)} s`,
     );
@@ -113,6 +117,7 @@ describe(`the packed tarball installed into an app outside the repository (Node 
     expect(exported['traceloom/policy']).toEqual(expect.arrayContaining(['decide', 'MemoryStore', 'rateLimitHeaders', 'problem', 'applyOverrides']));
     expect(exported['traceloom/policy']).not.toContain('RedisStore');
     expect(exported['traceloom/policy/redis']).toEqual(expect.arrayContaining(['RedisStore', 'parseClusterNodes']));
+    expect(exported['traceloom/msw']).toEqual(expect.arrayContaining(['createMswHandlers', 'createFetchMock', 'MockControlError']));
   }, 120_000);
 
   it('type-checks a strict consumer (skipLibCheck off) under NodeNext and Bundler; a path the contract lacks is a compile error', async () => {
@@ -124,6 +129,7 @@ import { createServer as createServerStubs } from 'traceloom/server';
 import { createMock as startMock, type MockOptions, type MockServer } from 'traceloom/mock';
 import { decide, MemoryStore, problem, rateLimitHeaders, type Decision } from 'traceloom/policy';
 import { RedisStore } from 'traceloom/policy/redis';
+import { createMswHandlers, type MswHandlers } from 'traceloom/msw';
 
 const client: TraceloomClient = createBrowserClient({ apiKey: '${FREE_KEY}', baseUrl: 'http://127.0.0.1:4010' });
 export async function usage(): Promise<number> {
@@ -138,6 +144,7 @@ const handlers: Handlers<ServerContext> = {
 export const app = createServer({ handlers });
 export const options: MockOptions = { port: 0, root: 'my-api/openapi.yaml', mocksDir: 'my-mocks' };
 export const started: Promise<MockServer> = startMock(options);
+export const handlers: MswHandlers = createMswHandlers({ policies: ['default=5/1h'] });
 export const all = [createClient, createMock, createServerStubs, decide, MemoryStore, problem, rateLimitHeaders, RedisStore, TraceloomError];
 export type UsagePath = paths['/v1/usage'];
 export type Schemas = keyof components['schemas'];
@@ -171,6 +178,49 @@ export type D = Decision;
     const { inputs } = await bundleForBrowser(`import * as policy from 'traceloom/policy';\nwindow.policy = policy;\n`, 'policy.js');
     expect(inputs.filter((f) => /ioredis|redis-store/.test(f))).toEqual([]);
   }, 120_000);
+
+  describe(`traceloom/msw with ${MSW} in the app`, () => {
+    it('msw/node: default=5/1h answers five 200s, then a 429 whose Retry-After, body and RateLimit-Policy agree', async () => {
+      writeFileSync(
+        join(app, 'msw-node.mjs'),
+        `import { setupServer } from 'msw/node';
+import { createMswHandlers } from 'traceloom/msw';
+const api = createMswHandlers({ policies: ['default=5/1h'] });
+const server = setupServer(...api);
+server.listen({ onUnhandledRequest: 'error' });
+const out = [];
+for (let i = 0; i < 6; i++) {
+  const r = await fetch('https://api.traceloom.dev/v1/usage', { headers: { authorization: 'Bearer ${FREE_KEY}' } });
+  out.push({ status: r.status, retryAfter: r.headers.get('retry-after'), policy: r.headers.get('ratelimit-policy'), ratelimit: r.headers.get('ratelimit'), type: r.headers.get('content-type'), body: await r.json() });
+}
+server.close();
+console.log(JSON.stringify(out));
+`,
+      );
+      const { stdout } = await runOk(node, ['msw-node.mjs'], { cwd: app, timeoutMs: 120_000 });
+      const answers = JSON.parse(stdout) as { status: number; retryAfter: string | null; policy: string; ratelimit: string; type: string; body: any }[];
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429]);
+      const refused = answers[5]!;
+      expect(refused.type).toBe('application/problem+json');
+      expect(refused.body).toMatchObject({ code: 'rate_limited', status: 429, limit: 5, window_seconds: 3600, violated_policies: ['default'] });
+      expect(Number(refused.retryAfter)).toBe(refused.body.retry_after_seconds);
+      expect(refused.retryAfter).not.toBeNull();
+      expect(refused.policy).toContain('"default";q=5;w=3600');
+      expect(refused.ratelimit).toMatch(/"default";r=0;t=\d+/);
+    }, 120_000);
+
+    it('bundles traceloom/msw for the browser: zero errors, no Node module in its graph, msw left to the app', async () => {
+      const { size, inputs } = await bundleForBrowser(
+        `import { createMswHandlers } from 'traceloom/msw';\nwindow.api = createMswHandlers;\n`,
+        'msw-handlers.js',
+        ['msw'],
+      );
+      console.log(
+        `consumer: traceloom/msw for the browser (msw external): ${(size.min / 1024).toFixed(0)} KB min, ${(size.gzip / 1024).toFixed(0)} KB min+gzip`,
+      );
+      expect(inputs.filter((f) => /node_modules\/(express|ioredis|@stoplight|@redocly|yaml|openapi-typescript)\//.test(f))).toEqual([]);
+    }, 120_000);
+  });
 
   describe("the app's own `npx traceloom`", () => {
     const npx = (args: string[], timeoutMs = 120_000) => run('npx', ['--no', '--', 'traceloom', ...args], { cwd: app, timeoutMs });
@@ -322,7 +372,11 @@ function startMock(extra: string[]): Promise<Started> {
 }
 
 /** Bundles `source` (an entry in the app) with the repository's esbuild for the browser, minified. */
-async function bundleForBrowser(source: string, name: string): Promise<{ code: string; inputs: string[]; size: { min: number; gzip: number } }> {
+async function bundleForBrowser(
+  source: string,
+  name: string,
+  external: string[] = [],
+): Promise<{ code: string; inputs: string[]; size: { min: number; gzip: number } }> {
   const { build } = await import('esbuild');
   writeFileSync(join(app, name), source);
   const result = await build({
@@ -334,6 +388,7 @@ async function bundleForBrowser(source: string, name: string): Promise<{ code: s
     platform: 'browser',
     write: false,
     metafile: true,
+    external,
     logLevel: 'silent',
   }).catch((err: { errors?: { text: string }[] }) => {
     throw new Error(`esbuild --platform=browser failed for ${name}:\n${(err.errors ?? []).map((e) => e.text).join('\n') || String(err)}`);
