@@ -144,7 +144,7 @@ const handlers: Handlers<ServerContext> = {
 export const app = createServer({ handlers });
 export const options: MockOptions = { port: 0, root: 'my-api/openapi.yaml', mocksDir: 'my-mocks' };
 export const started: Promise<MockServer> = startMock(options);
-export const handlers: MswHandlers = createMswHandlers({ policies: ['default=5/1h'] });
+export const mswHandlers: MswHandlers = createMswHandlers({ policies: ['default=5/1h'] });
 export const all = [createClient, createMock, createServerStubs, decide, MemoryStore, problem, rateLimitHeaders, RedisStore, TraceloomError];
 export type UsagePath = paths['/v1/usage'];
 export type Schemas = keyof components['schemas'];
