@@ -86,13 +86,16 @@ export class FetchExchange implements Exchange {
   readonly headers: RequestHeaders;
   readonly res = new ResponseCollector();
 
+  /** `basePath`: the API's path prefix on this origin (e.g. `/api`), removed before routing. */
   constructor(
     private readonly request: Request,
     readonly remoteAddress: string | null = null,
+    basePath = '',
   ) {
     const url = new URL(request.url);
     this.method = request.method.toUpperCase();
-    this.url = url.pathname + url.search;
+    const path = basePath && (url.pathname === basePath || url.pathname.startsWith(`${basePath}/`)) ? url.pathname.slice(basePath.length) || '/' : url.pathname;
+    this.url = path + url.search;
     this.headers = headerRecord(request.headers);
   }
 

@@ -51,8 +51,11 @@ export interface MockControls {
 }
 
 export interface FetchMock {
-  /** Answers one request as the mock server would. Never rejects for a bad request: that is a problem+json answer. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * Answers one request as the mock server would. Never rejects for a bad request: that is a
+   * problem+json answer. `basePath`: the API's path prefix in the request URL (e.g. `/api`), removed before routing.
+   */
+  fetch(request: Request, basePath?: string): Promise<Response>;
   readonly control: MockControls;
   /** The served model (after overrides): limits, plans, error codes. */
   readonly model: ContractModel;
@@ -110,9 +113,9 @@ export function createFetchMock(options: FetchMockOptions = {}): FetchMock {
     return answer.body;
   };
   return {
-    async fetch(request) {
+    async fetch(request, basePath = '') {
       await ready;
-      const x = new FetchExchange(request, '127.0.0.1');
+      const x = new FetchExchange(request, '127.0.0.1', basePath);
       await live.pipeline.serve(x, (req) => answerOperation(live, req));
       return x.response();
     },

@@ -17,7 +17,11 @@ import { createFetchMock, type FetchMock, type FetchMockOptions, type MockContro
 export { createFetchMock, MockControlError, type FetchMock, type FetchMockOptions, type MockControls } from './engine.js';
 
 export interface MswOptions extends FetchMockOptions {
-  /** The API origin (and base path) the app calls; default the contract's first server, `https://api.traceloom.dev`. */
+  /**
+   * Where the app calls the API: an origin, with a path prefix if any (`https://example.com/api`), or
+   * a path on the page's own origin in a browser (`/api`); default the contract's first server,
+   * `https://api.traceloom.dev`. The prefix is removed before routing, as a proxy would.
+   */
   baseUrl?: string;
 }
 
@@ -37,7 +41,8 @@ const mswPath = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
 export function createMswHandlers(options: MswOptions = {}): MswHandlers {
   const engine = createFetchMock(options);
   const baseUrl = (options.baseUrl ?? engine.defaultBaseUrl).replace(/\/+$/, '');
-  const resolver = ({ request }: { request: Request }) => engine.fetch(request);
+  const basePath = new URL(baseUrl, 'http://page.invalid').pathname.replace(/\/+$/, '');
+  const resolver = ({ request }: { request: Request }) => engine.fetch(request, basePath);
   const handlers: HttpHandler[] = engine.model.operations.map((op) => {
     const on = METHODS[op.method as keyof typeof METHODS] ?? http.all;
     return on(`${baseUrl}${mswPath(op.path)}`, resolver);

@@ -105,3 +105,22 @@ describe('createFetchMock: the mock on fetch', () => {
     expect((await get()).status).toBe(200);
   });
 });
+
+describe('createMswHandlers with a base path', () => {
+  it('serves the API under https://example.com/api as a proxy would: the prefix is removed before routing', async () => {
+    const { setupServer } = await import('msw/node');
+    const { createMswHandlers } = await import('../../src/msw/index.js');
+    const api = createMswHandlers({ baseUrl: 'https://example.com/api/' });
+    const server = setupServer(...api);
+    server.listen({ onUnhandledRequest: 'error' });
+    try {
+      const ok = await fetch('https://example.com/api/v1/usage', { headers: { authorization: `Bearer ${KEY}` } });
+      expect(ok.status).toBe(200);
+      const missing = await fetch('https://example.com/api/v1/nope', { headers: { authorization: `Bearer ${KEY}` } });
+      expect(missing.status).toBe(404);
+      expect((await missing.json()).instance).toBe('/v1/nope');
+    } finally {
+      server.close();
+    }
+  });
+});
