@@ -99,6 +99,7 @@ export interface LogEntry {
 type PartialLog = Partial<LogEntry>;
 
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 export interface Pipeline {
   /** Answers one request completely; never rejects. */
@@ -117,6 +118,7 @@ function drain(req: IncomingMessage): void {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
+  const authOptions = { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() };
 
   /** One request's state between steps; `out` collects every header of the answer (written once, see `send`). */
   interface Flow {
@@ -256,7 +258,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     } else {
       drain(f.req);
     }
-    for (const name of f.url.searchParams.keys()) {
+    // Without a query string there is nothing to look at (and no URLSearchParams to build).
+    for (const name of f.url.search ? f.url.searchParams.keys() : NO_NAMES) {
       if (CREDENTIAL_QUERY.test(name)) {
         sendProblem(f.res, f.ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
         return ANSWERED;
@@ -268,7 +271,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** 5. Auth (401), 6. scopes (403); public operations skip both. */
   async function authenticateStep(f: Flow, op: OperationModel): Promise<Step<Principal | null>> {
     if (op.security.length === 0) return null;
-    const auth = await authenticate(f.req.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() });
+    const auth = await authenticate(f.req.headers, authOptions);
     if (!auth.ok) {
       sendProblem(f.res, f.ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       return ANSWERED;
@@ -408,7 +411,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     options: opts,
     async handle(req, res, dispatch) {
       const started = performance.now();
-      const log: PartialLog = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, keyId: null, tenantId: null, remaining: null, code: null };
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const log: PartialLog = { method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), keyId: null, tenantId: null, remaining: null, code: null };
       try {
         await run(req, res, dispatch, log);
       } catch (err) {

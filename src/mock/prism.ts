@@ -26,10 +26,13 @@ export interface PrismAnswer {
   contentType: string;
 }
 
+const PRISM_QUERY = ['__code', '__example', '__dynamic', '__seed'] as const;
+
 /** True when the request asks for Prism's answer explicitly (Prefer header or `__` query). */
 export function wantsPrism(req: OperationRequest): boolean {
   if (typeof req.headers.prefer === 'string' && /\b(code|example|dynamic|seed)=/.test(req.headers.prefer)) return true;
-  for (const k of ['__code', '__example', '__dynamic', '__seed']) if (req.url.searchParams.has(k)) return true;
+  if (!req.url.search) return false; // nothing to look for (and no URLSearchParams to build)
+  for (const k of PRISM_QUERY) if (req.url.searchParams.has(k)) return true;
   return false;
 }
 
