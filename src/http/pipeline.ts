@@ -101,6 +101,13 @@ type PartialLog = Partial<LogEntry>;
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
 const NO_NAMES: readonly string[] = Object.freeze([]);
 
+/** The least `remaining` of a decision's policies (the request log's figure), or null without any. */
+function leastRemaining(decision: Decision): number | null {
+  let min: number | null = null;
+  for (const s of decision.perPolicy) if (min === null || s.remaining < min) min = s.remaining;
+  return min;
+}
+
 export interface Pipeline {
   /** Answers one request completely; never rejects. */
   handle(req: IncomingMessage, res: ServerResponse, dispatch: Dispatch): Promise<void>;
@@ -112,6 +119,22 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Discards a body the operation does not take; a request without one needs nothing. */
 function drain(req: IncomingMessage): void {
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) req.resume();
+}
+
+/** A request's problem context: each problem written is recorded in its log entry (a class, so no closure per request). */
+class LoggedProblems implements ProblemContext {
+  constructor(
+    readonly model: ContractModel,
+    readonly requestId: string,
+    readonly instance: string,
+    readonly headers: HeaderMap,
+    private readonly log: PartialLog,
+  ) {}
+
+  onProblem(code: string, headers: HeaderMap): void {
+    this.log.code = code;
+    this.log.headers = headers;
+  }
 }
 
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
@@ -187,14 +210,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (applyCors(req, res, out as Record<string, string>, opts.cors)) return ANSWERED;
     const url = new URL(req.url ?? '/', 'http://localhost');
     log.headers = out;
-    return {
-      req,
-      res,
-      out,
-      url,
-      log,
-      ctx: { model: opts.model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) },
-    };
+    return { req, res, out, url, log, ctx: new LoggedProblems(opts.model, requestId, url.pathname, out, log) };
   }
 
   /** 3. Route: 404, with `Allow` when the path exists for other methods. */
@@ -305,7 +321,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       { failMode: opts.failMode },
     );
     if (op.policies.length > 0) Object.assign(f.out, rateLimitHeaders(decision, clock.now()));
-    f.log.remaining = decision.perPolicy.reduce<number | null>((min, s) => (min === null || s.remaining < min ? s.remaining : min), null);
+    f.log.remaining = leastRemaining(decision);
     if (decision.degraded && decision.allowed) f.out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
     if (decision.allowed) return decision;
     const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
