@@ -30,7 +30,7 @@ interface TenantState {
   answers: Map<string, StoredAnswer>;
 }
 
-/** A deep copy of a JSON-shaped value (plain objects, arrays, primitives; `undefined` members kept). */
+/** A deep copy of a JSON-shaped value (plain objects, arrays, primitives; `undefined` members and `__proto__` keys kept as data). */
 export function copy<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
@@ -40,7 +40,12 @@ export function copy<T>(value: T): T {
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value); // not JSON-shaped: keep its type
   const out: Record<string, unknown> = {};
-  for (const k in value) out[k] = copy((value as Record<string, unknown>)[k]);
+  for (const k in value) {
+    const v = copy((value as Record<string, unknown>)[k]);
+    // A `__proto__` member (free-form maps such as `metadata` may have one) is data: define it, never assign it.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
   return out as T;
 }
 
