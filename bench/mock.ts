@@ -2,10 +2,14 @@
  * `npm run bench:mock`: requests/s of the Prism CLI, our mock (policy enforcement on) and a bare
  * node:http server returning the same bytes, measured in one run with autocannon. Each server
  * runs in its own process; autocannon runs here. Rounds alternate targets; medians are reported.
+ * The summary line also records the machine's 1-minute load average at the start and the end
+ * (other work on the cores moves every figure; the ratios come from the same run).
+ * `BENCH_CPU_PROF=DIR` runs our mock (the process of the stateful and Prism-path rows) under
+ * `node --cpu-prof` and writes its profile to DIR when the run ends: where the time goes, by function.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { repoRoot } from '../src/contract/index.js';
@@ -15,6 +19,8 @@ const KEY = 'tl_test_enterprise_00000000000000000001';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 32;
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -76,6 +82,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
+  const loadStart = load1();
   const tsx = ['--import', 'tsx'];
   const [pPrism, pOurs, pBare] = await Promise.all([freePort(), freePort(), freePort()]);
   const prism = await start(
@@ -94,6 +101,7 @@ async function main() {
   // Enforcement on, limits raised so the run measures admitted requests, not 429s.
   const ours = await start(
     [
+      ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
       ...tsx,
       join(repoRoot, 'src/cli.ts'),
       'mock',
@@ -226,7 +234,9 @@ async function main() {
   const non2xx = Object.values(rows)
     .flat()
     .reduce((n, r) => n + r.non2xx, 0);
+  const loadEnd = load1();
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`load average (1 min): ${loadStart} at the start, ${loadEnd} at the end`);
   console.log(`rounds: ${ROUNDS} × ${SECONDS} s, ${CONNECTIONS} connections; medians of requests/s (p99 ms)`);
   for (const [k, runs] of Object.entries(rows))
     console.log(
@@ -243,7 +253,7 @@ async function main() {
     ? ` redis_get_rps=${Math.round(med('ours_redis_get', 'rps'))} redis_post_rps=${Math.round(med('ours_redis_post', 'rps'))} prism_post_rps=${Math.round(med('prism_post', 'rps'))} redis_get_vs_prism=${r2(med('ours_redis_get', 'rps') / prism_rps)} redis_post_vs_prism=${r2(med('ours_redis_post', 'rps') / med('prism_post', 'rps'))}`
     : '';
   console.log(
-    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${r2(ours_rps / bare_rps)} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}${redisRows}`,
+    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${r2(ours_rps / bare_rps)} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}${redisRows} load1_start=${loadStart} load1_end=${loadEnd}`,
   );
 }
 

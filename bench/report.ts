@@ -180,12 +180,33 @@ function mockSection(run: BenchRun | undefined): Section {
       note: Number.isFinite(value) ? `${formatNumber(value)} req/s · ${times(ratio(value, prism))} Prism CLI` : 'not measured',
     })),
   });
+  const redisGet = num(run, 'redis_get_rps');
+  const redisPost = num(run, 'redis_post_rps');
+  const prismPost = num(run, 'prism_post_rps');
+  const p99 = num(run, 'p99_ms');
   const ratios = {
     mock_vs_prism: round(ratio(ours, prism), 2),
     mock_vs_bare: round(ratio(ours, bare), 2),
     mock_prism_path_vs_prism_prefer: round(ratio(oursPrism, prismPrefer), 2),
     prism_vs_bare: round(ratio(prism, bare), 3),
+    mock_redis_get_vs_prism: round(ratio(redisGet, prism), 2),
+    mock_redis_post_vs_prism_post: round(ratio(redisPost, prismPost), 2),
   };
+  // Issue 16's targets, each from this run's own figures (measured, target, met).
+  const atLeast = (x: number, target: number) => (!Number.isFinite(x) ? 'not measured' : x >= target ? 'met' : '**not met**');
+  const targets: string[][] = [
+    ['stateful path vs bare node:http (same bytes)', times(ratio(ours, bare)), '≥ 0.5×', atLeast(ratio(ours, bare), 0.5)],
+    [
+      'p99 at a steady 1,000 req/s',
+      Number.isFinite(p99) ? `${formatNumber(p99, Number.isInteger(p99) ? 0 : 2)} ms` : '—',
+      '≤ 10 ms',
+      !Number.isFinite(p99) ? 'not measured' : p99 <= 10 ? 'met' : '**not met**',
+    ],
+    ['stateful path vs Prism CLI', times(ratio(ours, prism)), '≥ 10× (DESIGN §5: ≥ 5×)', atLeast(ratio(ours, prism), 10)],
+    ['`--redis` stateful GET vs Prism CLI', times(ratio(redisGet, prism)), '≥ 5×', atLeast(ratio(redisGet, prism), 5)],
+    ['`--redis` POST /v1/ingest vs Prism CLI POST', times(ratio(redisPost, prismPost)), '≥ 5×', atLeast(ratio(redisPost, prismPost), 5)],
+  ];
+  const load = `${num(run, 'load1_start')} at the start, ${num(run, 'load1_end')} at the end`;
   const markdown = [
     `## ${title}`,
     '',
@@ -198,6 +219,21 @@ function mockSection(run: BenchRun | undefined): Section {
       rows.map(([label, value, , what]) => [label, n0(value), times(ratio(value, prism)), pct(ratio(value, bare), 0), what]),
       'lrrrl',
     ),
+    '',
+    'Several instances (`--redis`: the whole state in a local redis-server, read and written on every request):',
+    '',
+    table(
+      ['row', 'req/s', 'Prism CLI, same request', 'ratio'],
+      [
+        ['`--redis`, stateful `GET /v1/usage`', n0(redisGet), n0(prism), times(ratio(redisGet, prism))],
+        ['`--redis`, `POST /v1/ingest` (a fresh trace id each)', n0(redisPost), n0(prismPost), times(ratio(redisPost, prismPost))],
+      ],
+      'lrrr',
+    ),
+    '',
+    `Targets (issue 16), from this run; load average (1 min) of the machine during the mock bench: ${load}.`,
+    '',
+    table(['what', 'measured', 'target', ''], targets, 'lrll'),
     '',
     `Our mock at a steady 1,000 req/s: p99 **${formatNumber(num(run, 'p99_ms'), Number.isInteger(num(run, 'p99_ms')) ? 0 : 2)} ms**. Start-up to ready: ${n0(num(run, 'startup_ms'))} ms (median of 3 cold starts of \`traceloom mock\`, process and tsx start included).`,
     '',

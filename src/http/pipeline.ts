@@ -100,6 +100,14 @@ export interface LogEntry {
 type PartialLog = Partial<LogEntry>;
 
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** The least `remaining` of a decision's policies (the request log's figure), or null without any. */
+function leastRemaining(decision: Decision): number | null {
+  let min: number | null = null;
+  for (const s of decision.perPolicy) if (min === null || s.remaining < min) min = s.remaining;
+  return min;
+}
 
 export interface Pipeline {
   /** Answers one exchange completely (node:http: `nodeExchange(req, res)`; fetch: `FetchExchange`); never rejects. */
@@ -109,10 +117,27 @@ export interface Pipeline {
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
+/** A request's problem context: each problem written is recorded in its log entry (a class, so no closure per request). */
+class LoggedProblems implements ProblemContext {
+  constructor(
+    readonly model: ContractModel,
+    readonly requestId: string,
+    readonly instance: string,
+    readonly headers: HeaderMap,
+    private readonly log: PartialLog,
+  ) {}
+
+  onProblem(code: string, headers: HeaderMap): void {
+    this.log.code = code;
+    this.log.headers = headers;
+  }
+}
+
 /** Builds the pipeline once; `handle` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
+  const authOptions = { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() };
 
   /** One request's state between steps; `out` collects every header of the answer (written once, see `send`). */
   interface Flow {
@@ -181,14 +206,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (applyCors(x, out as Record<string, string>, opts.cors)) return ANSWERED;
     const url = new URL(x.url, 'http://localhost');
     log.headers = out;
-    return {
-      x,
-      res: x.res,
-      out,
-      url,
-      log,
-      ctx: { model: opts.model, requestId, instance: url.pathname, headers: out, onProblem: (code, headers) => Object.assign(log, { code, headers }) },
-    };
+    return { x, res: x.res, out, url, log, ctx: new LoggedProblems(opts.model, requestId, url.pathname, out, log) };
   }
 
   /** 3. Route: 404, with `Allow` when the path exists for other methods. */
@@ -252,7 +270,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     } else {
       f.x.discard();
     }
-    for (const name of f.url.searchParams.keys()) {
+    // Without a query string there is nothing to look at (and no URLSearchParams to build).
+    for (const name of f.url.search ? f.url.searchParams.keys() : NO_NAMES) {
       if (CREDENTIAL_QUERY.test(name)) {
         sendProblem(f.res, f.ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
         return ANSWERED;
@@ -264,7 +283,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** 5. Auth (401), 6. scopes (403); public operations skip both. */
   async function authenticateStep(f: Flow, op: OperationModel): Promise<Step<Principal | null>> {
     if (op.security.length === 0) return null;
-    const auth = await authenticate(f.x.headers, { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() });
+    const auth = await authenticate(f.x.headers, authOptions);
     if (!auth.ok) {
       sendProblem(f.res, f.ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       return ANSWERED;
@@ -298,7 +317,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       { failMode: opts.failMode },
     );
     if (op.policies.length > 0) Object.assign(f.out, rateLimitHeaders(decision, clock.now()));
-    f.log.remaining = decision.perPolicy.reduce<number | null>((min, s) => (min === null || s.remaining < min ? s.remaining : min), null);
+    f.log.remaining = leastRemaining(decision);
     if (decision.degraded && decision.allowed) f.out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
     if (decision.allowed) return decision;
     const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
@@ -405,7 +424,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async serve(x, dispatch) {
       const started = performance.now();
       const res = x.res;
-      const log: PartialLog = { method: x.method, path: x.url.split('?')[0]!, keyId: null, tenantId: null, remaining: null, code: null };
+      const url = x.url;
+      const q = url.indexOf('?');
+      const log: PartialLog = { method: x.method, path: q < 0 ? url : url.slice(0, q), keyId: null, tenantId: null, remaining: null, code: null };
       try {
         await run(x, dispatch, log);
       } catch (err) {

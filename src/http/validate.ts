@@ -27,6 +27,8 @@ export type ValidationResult =
   { ok: true; query: Record<string, unknown> } | { ok: false; code: 'invalid_request' | 'validation_failed'; errors: ProblemItem[] };
 
 const MAX_ITEMS = 20;
+/** A body check that passed (it has no query to return; shared, read-only). */
+const BODY_OK: ValidationResult = Object.freeze({ ok: true, query: Object.freeze({}) }) as ValidationResult;
 const KEYWORD_CODES: Record<string, string> = {
   additionalProperties: 'unknown_property',
   unevaluatedProperties: 'unknown_property',
@@ -147,13 +149,13 @@ export class RequestValidator {
   /** Checks a parsed JSON body against the operation's schema for that media type. */
   body(op: OperationModel, mediaType: string | null, json: unknown): ValidationResult {
     const c = this.compile(op);
-    if (c.body.size === 0) return { ok: true, query: {} };
+    if (c.body.size === 0) return BODY_OK;
     // No body at all (no media type either). A declared non-JSON body (OTLP protobuf) also has no
     // JSON value, but it is there: the handler decodes it.
     if (json === undefined && mediaType === null)
       return { ok: false, code: 'validation_failed', errors: [{ pointer: '', code: 'required', message: 'a request body is required' }] };
     const validate = c.body.get(mediaType ?? 'application/json');
-    if (!validate || validate(json)) return { ok: true, query: {} };
+    if (!validate || validate(json)) return BODY_OK;
     return { ok: false, code: 'validation_failed', errors: toItems(validate.errors) };
   }
 }

@@ -14,10 +14,10 @@ export const MAX_ADVANCE_SECONDS = 366 * 86400;
 export class MockClock implements Clock {
   private state: ClockState = { offsetMs: 0, frozenAt: null };
 
-  /** `shared`: other instances may change the clock, so {@link refresh} reads the store. `real`: the time it runs on. */
+  /** `shared`: other instances may change the clock, so {@link refresh} reads the store (else it has nothing to do). `real`: the time it runs on. */
   constructor(
     private readonly store: StateStore,
-    private readonly shared: boolean,
+    readonly shared: boolean,
     private readonly real: () => number = Date.now,
   ) {}
 

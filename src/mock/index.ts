@@ -119,12 +119,20 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   server.keepAliveTimeout = 5000;
   answerClientErrors(server, () => live.model);
 
-  /** 1. The clock (shared), 2. control API, 3. docs, 4. the API through the shared pipeline. */
+  /**
+   * 1. The clock (read from a shared store; a memory clock is always current, so nothing is
+   * awaited), 2. control API, 3. docs, 4. the API through the shared pipeline.
+   */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
-    await clock.refresh();
-    if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config, mockConsole);
-    if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return;
+    if (clock.shared) await clock.refresh();
+    const url = req.url ?? '/';
+    // Only /__mock…, /docs… and /llms… are not API paths: test the first bytes before splitting off the query.
+    if (url.startsWith('/__mock') || url.startsWith('/docs') || url.startsWith('/llms')) {
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config, mockConsole);
+      if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return;
+    }
     const current = live;
     return current.pipeline.serve(nodeExchange(req, res), (r) => dispatch(r, res, current, config));
   }

@@ -7,9 +7,17 @@
 import { secondsUntil } from './decide.js';
 import type { Decision, PolicyState } from './types.js';
 
-/** An sf-string (RFC 8941 §3.3.3) for a policy name. */
+const sfStrings = new Map<string, string>();
+
+/** An sf-string (RFC 8941 §3.3.3) for a policy name (memoised: a contract names few policies, and every answer renders them). */
 function sfString(name: string): string {
-  return `"${name.replace(/[\\"]/g, (c) => '\\' + c)}"`;
+  let sf = sfStrings.get(name);
+  if (sf === undefined) {
+    sf = `"${name.replace(/[\\"]/g, (c) => '\\' + c)}"`;
+    if (sfStrings.size >= 1024) sfStrings.clear();
+    sfStrings.set(name, sf);
+  }
+  return sf;
 }
 
 /** The most restrictive limiter: least remaining, then latest reset (first wins a full tie). */

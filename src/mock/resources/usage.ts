@@ -2,12 +2,41 @@
  * Usage (meters from the policy store, cap counts from the state store) and the audit log.
  * @module
  */
+import type { ContractModel, Plan } from '../../contract/index.js';
 import { StoreUnavailableError } from '../../policy/index.js';
 import { CAP_NAMES } from '../store/types.js';
 import { iso, page, type Resource, type Schemas } from './context.js';
 
+/** What `getUsage` reads of a contract model, computed once per model (hot reload makes a new one). */
+interface UsageShape {
+  meters: string[];
+  plans: Map<string, Plan>;
+  fallback: Plan;
+}
+const shapes = new WeakMap<ContractModel, UsageShape>();
+
+function shapeOf(model: ContractModel): UsageShape {
+  let shape = shapes.get(model);
+  if (!shape) {
+    shape = { meters: Object.keys(model.meters), plans: new Map(model.plans.map((p) => [p.id, p])), fallback: model.plans[0]! };
+    shapes.set(model, shape);
+  }
+  return shape;
+}
+
+/** The calendar month (UTC) holding `ms` as ISO strings; the last one is kept, as every request of a month asks for it. */
+let month = { from: 0, to: 0, start: '', resets: '' };
+function monthAt(ms: number): typeof month {
+  if (ms >= month.from && ms < month.to) return month;
+  const d = new Date(ms);
+  const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const to = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  month = { from, to, start: iso(from), resets: iso(to) };
+  return month;
+}
+
 const getUsage: Resource = async (_req, tenantId, ctx) => {
-  const meters = Object.keys(ctx.model.meters);
+  const { meters, plans, fallback } = shapeOf(ctx.model);
   // Plan, meters and cap counts in one round trip (the reads are independent).
   const [planId, used, ...counts] = await Promise.all([
     ctx.state.plan(tenantId),
@@ -16,21 +45,21 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
     }),
     ...CAP_NAMES.map((c) => ctx.state.capCount(tenantId, c)),
   ]);
-  const plan = ctx.model.plans.find((p) => p.id === planId) ?? ctx.model.plans[0]!;
-  const d = new Date(ctx.now());
-  const meterView = Object.fromEntries(
-    meters.map((m) => {
-      const limit = plan.quotas[m] ?? null;
-      const u = used[m] ?? 0;
-      return [m, { used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) }];
-    }),
-  );
-  const caps = Object.fromEntries(CAP_NAMES.map((c, i) => [c, { count: counts[i] as number, limit: plan.caps[c] ?? null }]));
+  const plan = (planId !== null && plans.get(planId)) || fallback;
+  const period = monthAt(ctx.now());
+  const meterView: Record<string, { used: number; limit: number | null; overage: number }> = {};
+  for (const m of meters) {
+    const limit = plan.quotas[m] ?? null;
+    const u = used[m] ?? 0;
+    meterView[m] = { used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) };
+  }
+  const caps: Record<string, { count: number; limit: number | null }> = {};
+  for (let i = 0; i < CAP_NAMES.length; i++) caps[CAP_NAMES[i]!] = { count: counts[i] as number, limit: plan.caps[CAP_NAMES[i]!] ?? null };
   const body = {
     tenant_id: tenantId,
     plan: plan.id,
-    period_start: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)),
-    resets_at: iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)),
+    period_start: period.start,
+    resets_at: period.resets,
     meters: meterView,
     caps,
   };

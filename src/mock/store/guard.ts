@@ -8,14 +8,21 @@ import type { StateStore } from './types.js';
 
 /** The store with every method's rejection turned into a StoreUnavailableError naming `what`. */
 export function guarded(store: StateStore, what = 'The mock state store'): StateStore {
+  // One wrapper per method, made on first use: every state read on the request path goes through here.
+  const wrappers = new Map<PropertyKey, { method: unknown; wrapper: (...args: unknown[]) => Promise<unknown> }>();
+  const rethrow = (err: unknown) => {
+    throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(what, err);
+  };
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function' || prop === 'close') return value;
-      return (...args: unknown[]) =>
-        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((err: unknown) => {
-          throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(what, err);
-        });
+      const kept = wrappers.get(prop);
+      if (kept !== undefined && kept.method === value) return kept.wrapper;
+      const method = value as (...a: unknown[]) => Promise<unknown>;
+      const wrapper = (...args: unknown[]) => method.apply(target, args).catch(rethrow);
+      wrappers.set(prop, { method, wrapper });
+      return wrapper;
     },
   });
 }
