@@ -116,6 +116,8 @@ export interface Pipeline {
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+/** `TRACELOOM_DEBUG` set: faults are printed. Read through globalThis: a browser page has no `process`. */
+const DEBUG = Boolean((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TRACELOOM_DEBUG);
 
 /** A request's problem context: each problem written is recorded in its log entry (a class, so no closure per request). */
 class LoggedProblems implements ProblemContext {
@@ -133,7 +135,7 @@ class LoggedProblems implements ProblemContext {
   }
 }
 
-/** Builds the pipeline once; `handle` runs the numbered steps for each request. */
+/** Builds the pipeline once; `serve` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
@@ -445,7 +447,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         } else {
           res.destroy(err as Error);
         }
-        if (process.env.TRACELOOM_DEBUG) console.error(err);
+        if (DEBUG) console.error(err);
       } finally {
         if (opts.onResponse) {
           // One object of a fixed shape: this runs for every request the mock answers.
