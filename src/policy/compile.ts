@@ -30,6 +30,7 @@ export interface CompiledOperation {
 const ALGORITHM_KIND: Record<RateLimitPolicy['algorithm'], LimiterKind> = {
   'fixed-window': 'fixed',
   'sliding-window': 'sliding',
+  'sliding-window-counter': 'counter',
   'token-bucket': 'gcra',
 };
 

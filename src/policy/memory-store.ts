@@ -5,6 +5,7 @@
  * @module
  */
 import type { MeterName } from '../contract/model.js';
+import { counterFits, counterFreeAt, counterRemaining } from './counter.js';
 import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
 import type { EvaluateRequest, EvaluateResult, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
 
@@ -61,6 +62,14 @@ class SlidingCell {
   }
 }
 
+/** Sliding-window counter (see counter.ts): the current aligned window's start, its count and the previous window's. */
+class CounterCell {
+  start = -Infinity;
+  cur = 0;
+  prev = 0;
+  exp = 0;
+}
+
 /** GCRA bucket: theoretical arrival time and the latest clock reading seen (clock skew). */
 class GcraCell {
   tat = -Infinity;
@@ -77,6 +86,7 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements PolicyStore {
   private fixed = new Map<string, FixedCell>();
   private sliding = new Map<string, SlidingCell>();
+  private counter = new Map<string, CounterCell>();
   private gcra = new Map<string, GcraCell>();
   private usage = new Map<string, { exp: number; values: Map<MeterName, number> }>();
   private nextSweep = 0;
@@ -84,7 +94,8 @@ export class MemoryStore implements PolicyStore {
   // Per-call scratch (a store call is synchronous, so one buffer serves every call).
   private scratchT = new Float64Array(8);
   private scratchC = new Float64Array(8);
-  private scratchCells: (FixedCell | SlidingCell | GcraCell | undefined)[] = [];
+  private scratchP = new Float64Array(8);
+  private scratchCells: (FixedCell | SlidingCell | CounterCell | GcraCell | undefined)[] = [];
 
   constructor(options: MemoryStoreOptions = {}) {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
@@ -97,9 +108,11 @@ export class MemoryStore implements PolicyStore {
     if (this.scratchT.length < n) {
       this.scratchT = new Float64Array(n * 2);
       this.scratchC = new Float64Array(n * 2);
+      this.scratchP = new Float64Array(n * 2);
     }
-    const T = this.scratchT; // per limiter: its effective time (window start for fixed)
-    const C = this.scratchC; // per limiter: count before this request (fixed/sliding) or TAT (gcra)
+    const T = this.scratchT; // per limiter: its effective time (window start for fixed and counter)
+    const C = this.scratchC; // per limiter: count before this request (fixed/sliding/counter) or TAT (gcra)
+    const P = this.scratchP; // per limiter: the previous window's count (counter)
     const cells = this.scratchCells; // per limiter: its state as found in phase 1 (one lookup per key)
     let allowed = true;
 
@@ -131,6 +144,26 @@ export class MemoryStore implements PolicyStore {
         T[i] = start;
         C[i] = count;
         if (count >= spec.limit) allowed = false;
+      } else if (spec.kind === 'counter') {
+        const cell = this.counter.get(key);
+        cells[i] = cell;
+        const w = spec.windowMs;
+        let start = Math.floor(now / w) * w;
+        let cur = 0;
+        let prev = 0;
+        if (cell !== undefined) {
+          if (cell.start > start) start = cell.start; // a lagging clock joins the newer window
+          if (cell.start === start) {
+            cur = cell.cur;
+            prev = cell.prev;
+          } else if (cell.start === start - w) {
+            prev = cell.cur;
+          }
+        }
+        T[i] = start;
+        C[i] = cur;
+        P[i] = prev;
+        if (!counterFits(spec.limit, w, cur, prev, now > start ? now - start : 0, 1)) allowed = false;
       } else {
         const cell = this.gcra.get(key);
         cells[i] = cell;
@@ -182,6 +215,8 @@ export class MemoryStore implements PolicyStore {
         }
         const after = consume ? count + 1 : count;
         limiters[i] = result(spec, count < spec.limit, Math.max(0, spec.limit - after), Math.ceil(t + spec.windowMs));
+      } else if (spec.kind === 'counter') {
+        limiters[i] = this.counterResult(spec, key, cells[i] as CounterCell | undefined, now, t, C[i]!, P[i]!, consume);
       } else {
         limiters[i] = this.gcraResult(spec, key, cells[i] as GcraCell | undefined, t, C[i]!, consume);
       }
@@ -193,6 +228,28 @@ export class MemoryStore implements PolicyStore {
       usage = req.meters.map((m) => values?.get(m) ?? 0);
     }
     return { allowed, limiters, usage };
+  }
+
+  private counterResult(spec: LimiterSpec, key: string, found: CounterCell | undefined, now: number, start: number, cur: number, prev: number, consume: boolean): LimiterResult {
+    const { limit, windowMs } = spec;
+    const t = now > start ? now : start;
+    const elapsed = t - start;
+    const admitted = counterFits(limit, windowMs, cur, prev, elapsed, 1);
+    const after = consume ? cur + 1 : cur;
+    if (consume) {
+      let cell = found;
+      if (cell === undefined) {
+        cell = new CounterCell();
+        this.counter.set(key, cell);
+      }
+      cell.start = start;
+      cell.cur = after;
+      cell.prev = prev;
+      cell.exp = start + 2 * windowMs; // the count still weighs in the next window
+    }
+    const remaining = counterRemaining(limit, windowMs, after, prev, elapsed);
+    const resetAt = remaining >= limit ? t : counterFreeAt(limit, windowMs, start, t, after, prev, remaining + 1);
+    return result(spec, admitted, remaining, Math.ceil(resetAt));
   }
 
   private gcraResult(spec: LimiterSpec, key: string, found: GcraCell | undefined, t: number, tat: number, consume: boolean): LimiterResult {
@@ -219,7 +276,7 @@ export class MemoryStore implements PolicyStore {
 
   private sweep(now: number): void {
     this.nextSweep = now + this.sweepIntervalMs;
-    for (const map of [this.fixed, this.sliding, this.gcra, this.usage] as Map<string, { exp: number }>[]) {
+    for (const map of [this.fixed, this.sliding, this.counter, this.gcra, this.usage] as Map<string, { exp: number }>[]) {
       for (const [key, cell] of map) if (cell.exp <= now) map.delete(key);
     }
   }
@@ -257,12 +314,13 @@ export class MemoryStore implements PolicyStore {
 
   /** Limiter and usage entries held (expired ones go at the next sweep). */
   get size(): number {
-    return this.fixed.size + this.sliding.size + this.gcra.size + this.usage.size;
+    return this.fixed.size + this.sliding.size + this.counter.size + this.gcra.size + this.usage.size;
   }
 
   async reset(): Promise<void> {
     this.fixed.clear();
     this.sliding.clear();
+    this.counter.clear();
     this.gcra.clear();
     this.usage.clear();
   }

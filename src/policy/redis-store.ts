@@ -32,7 +32,7 @@ export interface RedisStoreOptions {
   redis?: RedisOptions;
 }
 
-const KIND_ARG = { fixed: 'f', sliding: 's', gcra: 'g' } as const;
+const KIND_ARG = { fixed: 'f', sliding: 's', counter: 'c', gcra: 'g' } as const;
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 

@@ -89,7 +89,7 @@ const cases: { given: string; mutate: Mutation; pointer: string; want: RegExp }[
       xt(d).rate_limit_policies.audit.algorithm = 'leaky';
     },
     pointer: '/x-traceloom/rate_limit_policies/audit/algorithm',
-    want: /allowed: fixed-window, sliding-window, token-bucket/,
+    want: /allowed: fixed-window, sliding-window, sliding-window-counter, token-bucket/,
   },
   {
     given: 'an unknown scope',
@@ -216,7 +216,7 @@ describe('reading the contract model', () => {
       const file = join(dir, 'traceloom.yaml');
       await writeFile(file, (await readFile(file, 'utf8')).replace('algorithm: fixed-window', 'algorithm: leaky-bucket'));
       await expect(loadContract(join(dir, 'openapi.yaml'))).rejects.toThrow(
-        /traceloom\.yaml#\/rate_limit_policies\/reads\/algorithm: policy `reads` algorithm is `leaky-bucket`; allowed: fixed-window, sliding-window, token-bucket/,
+        /traceloom\.yaml#\/rate_limit_policies\/reads\/algorithm: policy `reads` algorithm is `leaky-bucket`; allowed: fixed-window, sliding-window, sliding-window-counter, token-bucket/,
       );
       const paths = join(dir, 'paths', 'ingest.yaml');
       await writeFile(paths, (await readFile(paths, 'utf8')).replace('- default', '- reeds'));
