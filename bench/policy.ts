@@ -1,21 +1,29 @@
 /**
  * `npm run bench:policy`: the policy engine's decisions/s and p99, side by side in one run with
  * rate-limiter-flexible doing the comparable single-policy job (check and consume one unit for
- * a key), on the memory store and on a real redis-server this script starts on a free port.
+ * a key), on the memory store and on a real redis-server this script starts on a free port; then
+ * the Redis bytes each policy keeps per active key.
  *
  * Jobs (limits from the bundled contract, nothing hard-coded):
  * - memory / rlf_memory: one limiter per decision (`default`, overridden to 1000/60s, which
- *   drops its burst: a sliding log), 10,000 API keys in rotation, every request admitted;
- *   rlf: RateLimiterMemory({points: 1000, duration: 60}) on the same keys (a fixed window).
- * - redis / rlf_redis: the same job on Redis (ours: one EVALSHA of our script; rlf: one EVALSHA
+ *   drops its burst), 10,000 API keys in rotation, every request admitted, once per algorithm:
+ *   `fixed` (fixed-window: the head-to-head row, the algorithm rlf runs), `counter`
+ *   (sliding-window-counter) and `log` (sliding-window, the exact log the contract's `default`
+ *   uses); rlf: RateLimiterMemory({points: 1000, duration: 60}) on the same keys (a fixed window).
+ * - redis / rlf_redis: the same jobs on Redis (ours: one EVALSHA of our script; rlf: one EVALSHA
  *   of its incr script), 64 requests in flight, each library on its own ioredis connection.
  * - redis3: `listTraces` on the enterprise plan as the contract defines it: `default` (sliding
- *   10000/60s) + `default.burst` (GCRA 3333/10s) + `reads` (fixed 2000/1s): 3 limiters, one trip.
- * Several rounds, each pair in alternating order with a full GC before every measurement;
- * figures are medians over rounds (after one warm-up round). The memory jobs run first, in a
- * child process of their own (as a MemoryStore deployment would), then the Redis jobs.
- * Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per decision
- * at 64 in flight. Ends with the one-line summary of DESIGN §9.
+ *   log 10000/60s) + `default.burst` (GCRA 3333/10s) + `reads` (fixed 2000/1s): 3 limiters, one
+ *   trip; redis3_counter: the same with `default` as a sliding-window counter.
+ * - bytes: for every policy of the contract (and `default` as a counter) on every plan, one key
+ *   filled to the plan's limit, then Redis `MEMORY USAGE … SAMPLES 0` (exact); ×100,000 for what
+ *   100,000 active keys take. A policy with one limit for all plans is measured once (`all`).
+ * Several rounds, the jobs of a round in an order that rotates from round to round, a full GC
+ * before every measurement; figures are medians over rounds (after one warm-up round). The memory
+ * jobs run first, in a child process of their own (as a MemoryStore deployment would), then the
+ * Redis jobs. Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per
+ * decision at 64 in flight. Ends with the one-line summary of DESIGN §9, whose `memory_dps` and
+ * `redis_dps` are the head-to-head (fixed-window) rows.
  */
 import { fork } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -25,8 +33,9 @@ import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { loadModel } from '../src/contract/index.js';
-import type { ContractModel } from '../src/contract/model.js';
-import { applyOverrides, decide, MemoryStore, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
+import type { ContractModel, PolicyAlgorithm } from '../src/contract/model.js';
+import { applyOverrides, decide, MemoryStore, type LimiterSpec, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
+import { burstCapacity, kindOf } from '../src/policy/compile.js';
 import { RedisStore } from '../src/policy/redis.js';
 import { startRedisServer } from './lib/redis-server.js';
 
@@ -126,17 +135,28 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits);
 type Results = Record<string, number[]>;
 const add = (results: Results, k: string, v: number) => (results[k] ??= []).push(v);
 
-/** Runs ours, then theirs, on odd rounds, the other way round on even ones, a full GC before each. */
-async function pair<A, B>(round: number, ours: () => Promise<A>, theirs: () => Promise<B>): Promise<[A, B]> {
-  gc();
-  if (round % 2 === 1) {
-    const a = await ours();
+/** The single-policy jobs: `default` at 1000/60s (no burst) with each algorithm; `fixed` is the one rlf runs too. */
+const ALGORITHMS: { job: string; algorithm: PolicyAlgorithm }[] = [
+  { job: 'fixed', algorithm: 'fixed-window' },
+  { job: 'counter', algorithm: 'sliding-window-counter' },
+  { job: 'log', algorithm: 'sliding-window' },
+];
+
+/** The model with `default` counted by `algorithm` (and, with `single`, at 1000/60s without burst). */
+function variant(model: ContractModel, algorithm: PolicyAlgorithm, single: boolean): ContractModel {
+  const switched = { ...model, policies: { ...model.policies, default: { ...model.policies['default']!, algorithm } } };
+  return single ? applyOverrides(switched, { policies: { default: { limit: 1000, windowSeconds: 60 } } }) : switched;
+}
+
+/** Runs every job of a round once, starting at a different one each round, a full GC before each. */
+async function rotate<T>(round: number, jobs: [string, () => Promise<T>][]): Promise<Record<string, T>> {
+  const out: Record<string, T> = {};
+  for (let k = 0; k < jobs.length; k++) {
+    const [name, run] = jobs[(k + round) % jobs.length]!;
     gc();
-    return [a, await theirs()];
+    out[name] = await run();
   }
-  const b = await theirs();
-  gc();
-  return [await ours(), b];
+  return out;
 }
 
 /**
@@ -145,26 +165,33 @@ async function pair<A, B>(round: number, ours: () => Promise<A>, theirs: () => P
  * polymorphic (and charge it their garbage).
  */
 async function memoryRounds(): Promise<Results> {
-  const single = applyOverrides(await loadModel(), { policies: { default: { limit: 1000, windowSeconds: 60 } } });
+  const contract = await loadModel();
   const results: Results = {};
   for (let round = 0; round <= ROUNDS; round++) {
     const store = new MemoryStore();
     const rlf = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
-    const [ours, theirs] = await pair(
-      round,
-      () => throughputSerial(ourJob(single, store, 'ingestTrace', 'pro', round), MEMORY_MS),
-      () => throughputSerial(rlfJob(rlf, round), MEMORY_MS),
-    );
-    gc();
-    const p99 = await p99Serial(ourJob(single, store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
-    const line = `memory ${fmt(ours.dps)}/s (${fmt(ours.cpu)}/cpu-s, p99 ${fmt(p99, 2)} µs) · rlf memory ${fmt(theirs.dps)}/s (${fmt(theirs.cpu)}/cpu-s)`;
+    const jobs: [string, () => Promise<{ dps: number; cpu: number }>][] = ALGORITHMS.map(({ job, algorithm }) => [
+      job,
+      () => throughputSerial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round), MEMORY_MS),
+    ]);
+    jobs.push(['rlf', () => throughputSerial(rlfJob(rlf, round), MEMORY_MS)]);
+    const r = await rotate(round, jobs);
+    const p99: Record<string, number> = {};
+    for (const { job, algorithm } of ALGORITHMS) {
+      gc();
+      p99[job] = await p99Serial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
+    }
+    const ours = ALGORITHMS.map(({ job }) => `${job} ${fmt(r[job]!.dps)}/s (${fmt(r[job]!.cpu)}/cpu-s, p99 ${fmt(p99[job]!, 2)} µs)`).join(' · ');
+    const line = `memory ${ours} · rlf memory ${fmt(r['rlf']!.dps)}/s (${fmt(r['rlf']!.cpu)}/cpu-s)`;
     console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
     if (round === 0) continue;
-    add(results, 'memory', ours.dps);
-    add(results, 'memory_cpu', ours.cpu);
-    add(results, 'rlf_memory', theirs.dps);
-    add(results, 'rlf_memory_cpu', theirs.cpu);
-    add(results, 'memory_p99_us', p99);
+    for (const { job } of ALGORITHMS) {
+      add(results, `memory_${job}`, r[job]!.dps);
+      add(results, `memory_${job}_cpu`, r[job]!.cpu);
+      add(results, `memory_${job}_p99_us`, p99[job]!);
+    }
+    add(results, 'rlf_memory', r['rlf']!.dps);
+    add(results, 'rlf_memory_cpu', r['rlf']!.cpu);
   }
   return results;
 }
@@ -180,9 +207,8 @@ function memoryChild(): Promise<Results> {
   });
 }
 
-async function redisRounds(): Promise<Results> {
+async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
   const contract = await loadModel();
-  const single = applyOverrides(contract, { policies: { default: { limit: 1000, windowSeconds: 60 } } });
   const server = await startRedisServer();
   const redisStore = new RedisStore({ url: server.url });
   const rlfClient = new Redis(server.url, { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 0 });
@@ -194,30 +220,92 @@ async function redisRounds(): Promise<Results> {
     console.log(`redis-server ${server.port}, ${IN_FLIGHT} decisions in flight`);
     for (let round = 0; round <= ROUNDS; round++) {
       const rlf = new RateLimiterRedis({ storeClient: rlfClient, points: 1000, duration: 60, keyPrefix: `r${round}` });
-      const [redis, rlfRedis] = await pair(
-        round,
-        () => throughputConcurrent(ourJob(single, redisStore, 'ingestTrace', 'pro', round), REDIS_MS),
-        () => throughputConcurrent(rlfJob(rlf, round), REDIS_MS),
-      );
-      gc();
-      const redis3 = await throughputConcurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round), REDIS_MS);
-      const line = `redis ${fmt(redis.dps)}/s (p99 ${fmt(redis.p99, 2)} ms) · redis3 ${fmt(redis3.dps)}/s (p99 ${fmt(redis3.p99, 2)} ms) · rlf redis ${fmt(rlfRedis.dps)}/s (p99 ${fmt(rlfRedis.p99, 2)} ms)`;
-      console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
+      const jobs: [string, () => Promise<{ dps: number; p99: number }>][] = ALGORITHMS.map(({ job, algorithm }) => [
+        job,
+        () => throughputConcurrent(ourJob(variant(contract, algorithm, true), redisStore, 'ingestTrace', 'pro', round), REDIS_MS),
+      ]);
+      jobs.push(['rlf', () => throughputConcurrent(rlfJob(rlf, round), REDIS_MS)]);
+      jobs.push(['redis3', () => throughputConcurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round), REDIS_MS)]);
+      const counter3 = variant(contract, 'sliding-window-counter', false);
+      jobs.push(['redis3_counter', () => throughputConcurrent(ourJob(counter3, redisStore, 'listTraces', 'enterprise', round), REDIS_MS)]);
+      const r = await rotate(round, jobs);
+      const show = (name: string, label = name) => `${label} ${fmt(r[name]!.dps)}/s (p99 ${fmt(r[name]!.p99, 2)} ms)`;
+      const line = [...ALGORITHMS.map(({ job }) => show(job)), show('redis3'), show('redis3_counter'), show('rlf', 'rlf redis')].join(' · ');
+      console.log(round === 0 ? `warm-up  redis ${line}` : `round ${round}  redis ${line}`);
       await redisStore.reset(); // keep Redis small between rounds (rlf keys expire by themselves)
       if (round === 0) continue;
-      add(results, 'redis', redis.dps);
-      add(results, 'redis_p99_ms', redis.p99);
-      add(results, 'redis3', redis3.dps);
-      add(results, 'redis3_p99_ms', redis3.p99);
-      add(results, 'rlf_redis', rlfRedis.dps);
-      add(results, 'rlf_redis_p99_ms', rlfRedis.p99);
+      for (const { job } of ALGORITHMS) {
+        add(results, `redis_${job}`, r[job]!.dps);
+        add(results, `redis_${job}_p99_ms`, r[job]!.p99);
+      }
+      for (const name of ['redis3', 'redis3_counter']) {
+        add(results, name, r[name]!.dps);
+        add(results, `${name}_p99_ms`, r[name]!.p99);
+      }
+      add(results, 'rlf_redis', r['rlf']!.dps);
+      add(results, 'rlf_redis_p99_ms', r['rlf']!.p99);
     }
+    const bytes = await keyBytes(contract, redisStore);
+    return { results, bytes };
   } finally {
     await redisStore.close();
     rlfClient.disconnect();
     await server.dispose();
   }
-  return results;
+}
+
+/** Redis memory of one active key of `policy` (a burst companion: `<policy>.burst`) on `plan`, filled to its limit. */
+interface KeyBytes {
+  policy: string;
+  algorithm: string;
+  /** A plan id, or `all` when every plan has the same limit. */
+  plan: string;
+  limit: number;
+  bytes: number;
+}
+
+/** The limiter specs whose per-key memory the bench reports: each policy per distinct limit, its burst, and `default` as a counter. */
+function byteSpecs(model: ContractModel): { policy: string; algorithm: string; plan: string; spec: LimiterSpec }[] {
+  const out: { policy: string; algorithm: string; plan: string; spec: LimiterSpec }[] = [];
+  const policies = [...Object.values(model.policies)];
+  const counter = model.policies['default'] && { ...model.policies['default'], name: 'default', algorithm: 'sliding-window-counter' as const };
+  if (counter) policies.splice(1, 0, counter);
+  for (const policy of policies) {
+    const limits = model.plans.map((p) => policy.limits[p.id]);
+    const same = limits.every((l) => l === limits[0]) && (policy.burst === null || model.plans.every((p) => policy.burst![p.id] === null));
+    for (const plan of same ? [model.plans[0]!] : model.plans) {
+      const limit = policy.limits[plan.id];
+      if (limit === null || limit === undefined) continue;
+      const planName = same ? 'all' : plan.id;
+      const w = policy.windowSeconds;
+      const kind = kindOf(policy.algorithm);
+      out.push({ policy: policy.name, algorithm: policy.algorithm, plan: planName, spec: { name: policy.name, kind, limit, windowMs: w * 1000, windowSeconds: w } });
+      const burst = policy.burst?.[plan.id];
+      if (burst && policy.algorithm === model.policies[policy.name]?.algorithm) {
+        const capacity = burstCapacity(limit, w, burst.multiplier, burst.seconds);
+        const spec: LimiterSpec = { name: `${policy.name}.burst`, kind: 'gcra', limit: capacity, windowMs: burst.seconds * 1000, windowSeconds: burst.seconds };
+        out.push({ policy: `${policy.name}.burst`, algorithm: 'token-bucket', plan: planName, spec });
+      }
+    }
+  }
+  return out;
+}
+
+/** Fills one key per spec to its limit (admissions spread over the window, as real traffic would be) and reads `MEMORY USAGE`. */
+async function keyBytes(model: ContractModel, store: RedisStore): Promise<KeyBytes[]> {
+  const out: KeyBytes[] = [];
+  const t0 = Math.ceil(Date.now() / 86_400_000) * 86_400_000; // aligned to every window of the contract
+  for (const { policy, algorithm, plan, spec } of byteSpecs(model)) {
+    const key = `{t:bytes}:rl:${policy}:${algorithm}:${plan}`;
+    for (let i = 0; i < spec.limit; i++) {
+      const now = t0 + Math.floor((i * spec.windowMs) / (spec.limit + 1));
+      const res = await store.evaluate({ now, consume: true, specs: [spec], keys: [key], usageKey: null, meters: [] });
+      if (!res.allowed) throw new Error(`filling ${key}: refused at ${i} of ${spec.limit}`);
+    }
+    const bytes = Number(await store.client.call('MEMORY', 'USAGE', `tl:${key}`, 'SAMPLES', '0'));
+    out.push({ policy, algorithm, plan, limit: spec.limit, bytes });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -232,19 +320,47 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log(`${ROUNDS} rounds + 1 warm-up; memory ${MEMORY_MS} ms, redis ${REDIS_MS} ms per measurement\n`);
-  const results = { ...(await memoryChild()), ...(await redisRounds()) };
-  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
-  console.log(
-    `\nmedians: memory ${fmt(m['memory']!)}/s vs rlf ${fmt(m['rlf_memory']!)}/s (per CPU-second ${fmt(m['memory_cpu']!)} vs ${fmt(m['rlf_memory_cpu']!)}); redis ${fmt(m['redis']!)}/s vs rlf ${fmt(m['rlf_redis']!)}/s ` +
-      `(p99 ${fmt(m['redis_p99_ms']!, 2)} vs ${fmt(m['rlf_redis_p99_ms']!, 2)} ms); redis with 3 limiters ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms)`,
-  );
-  console.log(
-    `bench:policy memory_dps=${fmt(m['memory']!)} redis_dps=${fmt(m['redis']!)} redis3_dps=${fmt(m['redis3']!)} ` +
-      `rlf_memory_dps=${fmt(m['rlf_memory']!)} rlf_redis_dps=${fmt(m['rlf_redis']!)} ` +
-      `vs_rlf_memory=${fmt(m['memory']! / m['rlf_memory']!, 2)} vs_rlf_redis=${fmt(m['redis']! / m['rlf_redis']!, 2)} ` +
-      `memory_p99_us=${fmt(m['memory_p99_us']!, 2)} redis_p99_ms=${fmt(m['redis_p99_ms']!, 2)}`,
-  );
+  const memory = await memoryChild();
+  const { results: redis, bytes } = await redisRounds();
+  const m = Object.fromEntries(Object.entries({ ...memory, ...redis }).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+  console.log('\nmedians (decisions/s; ratio to rate-limiter-flexible in the same run):');
+  for (const { job, algorithm } of ALGORITHMS) {
+    console.log(
+      `  ${algorithm.padEnd(22)} memory ${fmt(m[`memory_${job}`]!)}/s (${fmt(m[`memory_${job}`]! / m['rlf_memory']!, 2)}×, p99 ${fmt(m[`memory_${job}_p99_us`]!, 2)} µs)` +
+        ` · redis ${fmt(m[`redis_${job}`]!)}/s (${fmt(m[`redis_${job}`]! / m['rlf_redis']!, 2)}×, p99 ${fmt(m[`redis_${job}_p99_ms`]!, 2)} ms)`,
+    );
+  }
+  console.log(`  rate-limiter-flexible  memory ${fmt(m['rlf_memory']!)}/s · redis ${fmt(m['rlf_redis']!)}/s (p99 ${fmt(m['rlf_redis_p99_ms']!, 2)} ms)`);
+  console.log(`  redis, 3 limiters in one trip: ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms); with default as a counter ${fmt(m['redis3_counter']!)}/s`);
+  console.log('\nRedis bytes per active key, filled to the limit (MEMORY USAGE), and for 100,000 such keys:');
+  for (const b of bytes) {
+    console.log(`  ${`${b.policy} (${b.algorithm})`.padEnd(44)} ${b.plan.padEnd(10)} limit ${String(b.limit).padStart(6)}  ${String(b.bytes).padStart(7)} B  ${mb100k(b.bytes).padStart(8)} MB`);
+  }
+  const pairs: [string, string][] = [
+    ['memory_dps', fmt(m['memory_fixed']!)],
+    ['redis_dps', fmt(m['redis_fixed']!)],
+    ['redis3_dps', fmt(m['redis3']!)],
+    ['rlf_memory_dps', fmt(m['rlf_memory']!)],
+    ['rlf_redis_dps', fmt(m['rlf_redis']!)],
+    ['vs_rlf_memory', fmt(m['memory_fixed']! / m['rlf_memory']!, 2)],
+    ['vs_rlf_redis', fmt(m['redis_fixed']! / m['rlf_redis']!, 2)],
+    ['memory_p99_us', fmt(m['memory_fixed_p99_us']!, 2)],
+    ['redis_p99_ms', fmt(m['redis_fixed_p99_ms']!, 2)],
+  ];
+  for (const { job } of ALGORITHMS.slice(1)) {
+    pairs.push([`memory_${job}_dps`, fmt(m[`memory_${job}`]!)], [`redis_${job}_dps`, fmt(m[`redis_${job}`]!)]);
+    pairs.push([`vs_rlf_memory_${job}`, fmt(m[`memory_${job}`]! / m['rlf_memory']!, 2)], [`vs_rlf_redis_${job}`, fmt(m[`redis_${job}`]! / m['rlf_redis']!, 2)]);
+  }
+  pairs.push(['redis3_counter_dps', fmt(m['redis3_counter']!)], ['redis3_p99_ms', fmt(m['redis3_p99_ms']!, 2)]);
+  for (const b of bytes) {
+    const name = `${b.policy}${b.algorithm === 'sliding-window-counter' ? '_counter' : ''}.${b.plan}`;
+    pairs.push([`bytes.${name}`, String(b.bytes)], [`mb100k.${name}`, mb100k(b.bytes)]);
+  }
+  console.log(`bench:policy ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
 }
+
+/** Megabytes (10^6 bytes) that 100,000 keys of `bytes` each take. */
+const mb100k = (bytes: number) => ((bytes * 100_000) / 1e6).toFixed(1);
 
 main().catch((err) => {
   console.error(err);

@@ -7,22 +7,34 @@
  * on it.
  *
  * KEYS: limiter keys 1..n, then the usage hash when m > 0 (all share one hash tag).
- * ARGV: now, consume (1/0), n, m, slackMs, then per limiter: kind (f|s|c|g), limit, windowMs,
- *       then the m meter names.
+ * ARGV: now, consume (1/0), the limiters as one string of `kind limit windowMs` triples
+ *       (`s 1000 60000 g 333 10000`; kind f|s|c|g: built once per compiled operation, so a
+ *       decision sends 3 arguments besides its keys however many limiters it has), then the m
+ *       meter names.
  * Reply: allowed, then per limiter: admitted, remaining, resetAt (ms, ceil), then m usage values.
+ * The TTL slack is part of the script text ({@link evaluateLua}), not an argument.
  * @module
  */
-export const EVALUATE_LUA = `
+
+/** The evaluate script for a store whose keys outlive their state by `slackMs`. */
+export function evaluateLua(slackMs: number): string {
+  return EVALUATE_LUA.replace('__SLACK_MS__', String(Math.ceil(slackMs)));
+}
+
+const EVALUATE_LUA = `
 local now = tonumber(ARGV[1])
 local consume = ARGV[2] == '1'
-local n = tonumber(ARGV[3])
-local m = tonumber(ARGV[4])
-local slack = tonumber(ARGV[5])
+local m = #ARGV - 3
+local slack = __SLACK_MS__
 local EPS = 1e-6
 local half = slack / 2
 local kind, limit, win, eff, cnt, first, prev = {}, {}, {}, {}, {}, {}, {}
 local allowed = true
-local a = 6
+local n = 0
+for k, L, W in string.gmatch(ARGV[3], '(%a) (%S+) (%S+)') do
+  n = n + 1
+  kind[n], limit[n], win[n] = k, tonumber(L), tonumber(W)
+end
 
 -- counterFreeAt of src/policy/counter.ts: when k more requests fit (start: window start, t: now)
 local function counter_free_at(L, W, start, t, c, before, k)
@@ -44,9 +56,7 @@ local function counter_free_at(L, W, start, t, c, before, k)
   return start + 2 * W
 end
 for i = 1, n do
-  local k, L, W = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  a = a + 3
-  kind[i], limit[i], win[i] = k, L, W
+  local k, L, W = kind[i], limit[i], win[i]
   local key = KEYS[i]
   if k == 's' then
     -- Exact log, sorted because stamps are max(now, newest stamp). Reads only: a refused
@@ -201,7 +211,7 @@ end
 
 if m > 0 then
   local names = {}
-  for j = 1, m do names[j] = ARGV[a + j - 1] end
+  for j = 1, m do names[j] = ARGV[3 + j] end
   local vals = redis.call('HMGET', KEYS[n + 1], unpack(names))
   for j = 1, m do out[#out + 1] = tonumber(vals[j]) or 0 end
 end

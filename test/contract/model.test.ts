@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractError, loadContract, readModel, repoRoot, type OpenApiDocument } from '../../src/contract/index.js';
+import { compileOperation } from '../../src/policy/compile.js';
 import { clone, contract } from './fixtures.js';
 
 type Mutation = (doc: OpenApiDocument) => void;
@@ -192,6 +193,17 @@ describe('reading the contract model', () => {
     expect(batch).toMatchObject({ maxBodyBytes: 5 * 1024 * 1024, maxItems: { field: 'traces', max: 1000 }, policies: ['default'] });
     expect(model.operations.find((o) => o.operationId === 'listAuditEvents')!.plan).toBe('team');
     expect(model.plans[4]!.quotas.traces).toBeNull();
+  });
+
+  it('reads `algorithm: sliding-window-counter` and compiles it to a counter limiter with its own keys', async () => {
+    const { document } = await contract();
+    const doc = clone(document);
+    xt(doc).rate_limit_policies.audit.algorithm = 'sliding-window-counter';
+    const model = readModel(doc);
+    expect(model.policies.audit!.algorithm).toBe('sliding-window-counter');
+    const operation = model.operations.find((o) => o.operationId === 'listAuditEvents')!;
+    const audit = compileOperation(model, operation, 'team').limiters.find((l) => l.name === 'audit')!;
+    expect(audit).toMatchObject({ kind: 'counter', limit: 30, windowMs: 60_000, keyPart: ':rl:c:audit:t' });
   });
 
   it.each(cases)('rejects $given, naming the pointer and what is allowed', async ({ mutate, pointer, want }) => {
