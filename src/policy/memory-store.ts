@@ -7,13 +7,31 @@
 import type { MeterName } from '../contract/model.js';
 import { counterFits, counterFreeAt, counterRemaining } from './counter.js';
 import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
-import type { EvaluateRequest, EvaluateResult, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
+import type { EvaluateRequest, EvaluateResult, LimiterKind, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
+
+type Cell = FixedCell | SlidingCell | CounterCell | GcraCell;
+/** The cells of one keys array, by limiter index (see {@link MemoryStore.evaluate}). */
+type Handle = (Cell | undefined)[];
 
 /** Float slack for GCRA comparisons with fractional emission intervals (ms). */
 const EPS = 1e-6;
 
+/**
+ * What every cell carries besides its state: its key and kind (so a cached reference can be
+ * checked against the request), and `dead` once the sweep or a reset has dropped it from its map.
+ */
+interface CellBase {
+  readonly key: string;
+  readonly kind: LimiterKind;
+  dead: boolean;
+  exp: number;
+}
+
 /** Fixed window: the window start and its count. The start only moves forward (clock skew). */
-class FixedCell {
+class FixedCell implements CellBase {
+  readonly kind = 'fixed';
+  dead = false;
+  constructor(readonly key: string) {}
   start = -Infinity;
   count = 0;
   exp = 0;
@@ -25,14 +43,19 @@ class FixedCell {
  * Admits at most `limit` in any window of `windowMs` (no approximation error); memory is one
  * 8-byte stamp per admitted request still in the window.
  */
-class SlidingCell {
+class SlidingCell implements CellBase {
+  readonly kind = 'sliding';
+  dead = false;
   // A plain array (packed doubles): cheaper to allocate and grow than a typed array.
   ring: number[];
   head = 0;
   size = 0;
   hw = -Infinity;
   exp = 0;
-  constructor(capacity: number) {
+  constructor(
+    readonly key: string,
+    capacity: number,
+  ) {
     this.ring = new Array<number>(capacity).fill(0.5);
   }
   at(i: number): number {
@@ -63,7 +86,10 @@ class SlidingCell {
 }
 
 /** Sliding-window counter (see counter.ts): the current aligned window's start, its count and the previous window's. */
-class CounterCell {
+class CounterCell implements CellBase {
+  readonly kind = 'counter';
+  dead = false;
+  constructor(readonly key: string) {}
   start = -Infinity;
   cur = 0;
   prev = 0;
@@ -71,7 +97,10 @@ class CounterCell {
 }
 
 /** GCRA bucket: theoretical arrival time and the latest clock reading seen (clock skew). */
-class GcraCell {
+class GcraCell implements CellBase {
+  readonly kind = 'gcra';
+  dead = false;
+  constructor(readonly key: string) {}
   tat = -Infinity;
   hw = -Infinity;
   exp = 0;
@@ -95,7 +124,9 @@ export class MemoryStore implements PolicyStore {
   private scratchT = new Float64Array(8);
   private scratchC = new Float64Array(8);
   private scratchP = new Float64Array(8);
-  private scratchCells: (FixedCell | SlidingCell | CounterCell | GcraCell | undefined)[] = [];
+  private scratchCells: (Cell | undefined)[] = [];
+  /** This store's property on the keys arrays it is given: their cells (one store's cells never meet another's). */
+  private readonly slot = Symbol('MemoryStore cells');
 
   constructor(options: MemoryStoreOptions = {}) {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
@@ -114,6 +145,7 @@ export class MemoryStore implements PolicyStore {
     const C = this.scratchC; // per limiter: count before this request (fixed/sliding/counter) or TAT (gcra)
     const P = this.scratchP; // per limiter: the previous window's count (counter)
     const cells = this.scratchCells; // per limiter: its state as found in phase 1 (one lookup per key)
+    const handle = this.handleOf(keys, n);
     let allowed = true;
 
     // Phase 1: check every limiter without consuming.
@@ -121,7 +153,7 @@ export class MemoryStore implements PolicyStore {
       const spec = specs[i]!;
       const key = keys[i]!;
       if (spec.kind === 'sliding') {
-        const cell = this.sliding.get(key);
+        const cell = this.find(this.sliding, key, 'sliding', handle, i);
         cells[i] = cell;
         const t = cell !== undefined && cell.hw > now ? cell.hw : now;
         let count = 0;
@@ -133,7 +165,7 @@ export class MemoryStore implements PolicyStore {
         C[i] = count;
         if (count >= spec.limit) allowed = false;
       } else if (spec.kind === 'fixed') {
-        const cell = this.fixed.get(key);
+        const cell = this.find(this.fixed, key, 'fixed', handle, i);
         cells[i] = cell;
         let start = Math.floor(now / spec.windowMs) * spec.windowMs;
         let count = 0;
@@ -145,7 +177,7 @@ export class MemoryStore implements PolicyStore {
         C[i] = count;
         if (count >= spec.limit) allowed = false;
       } else if (spec.kind === 'counter') {
-        const cell = this.counter.get(key);
+        const cell = this.find(this.counter, key, 'counter', handle, i);
         cells[i] = cell;
         const w = spec.windowMs;
         let start = Math.floor(now / w) * w;
@@ -165,7 +197,7 @@ export class MemoryStore implements PolicyStore {
         P[i] = prev;
         if (!counterFits(spec.limit, w, cur, prev, now > start ? now - start : 0, 1)) allowed = false;
       } else {
-        const cell = this.gcra.get(key);
+        const cell = this.find(this.gcra, key, 'gcra', handle, i);
         cells[i] = cell;
         const t = cell !== undefined && cell.hw > now ? cell.hw : now;
         const tat = cell !== undefined && cell.tat > t ? cell.tat : t;
@@ -187,8 +219,9 @@ export class MemoryStore implements PolicyStore {
         const count = C[i]!;
         if (consume) {
           if (cell === undefined) {
-            cell = new SlidingCell(Math.min(spec.limit, 8));
+            cell = new SlidingCell(key, Math.min(spec.limit, 8));
             this.sliding.set(key, cell);
+            if (handle !== null) handle[i] = cell;
           }
           cell.push(t, spec.limit);
           cell.exp = t + spec.windowMs;
@@ -206,8 +239,9 @@ export class MemoryStore implements PolicyStore {
         if (consume) {
           let cell = cells[i] as FixedCell | undefined;
           if (cell === undefined) {
-            cell = new FixedCell();
+            cell = new FixedCell(key);
             this.fixed.set(key, cell);
+            if (handle !== null) handle[i] = cell;
           }
           cell.start = t;
           cell.count = count + 1;
@@ -216,9 +250,9 @@ export class MemoryStore implements PolicyStore {
         const after = consume ? count + 1 : count;
         limiters[i] = result(spec, count < spec.limit, Math.max(0, spec.limit - after), Math.ceil(t + spec.windowMs));
       } else if (spec.kind === 'counter') {
-        limiters[i] = this.counterResult(spec, key, cells[i] as CounterCell | undefined, now, t, C[i]!, P[i]!, consume);
+        limiters[i] = this.counterResult(spec, key, cells[i] as CounterCell | undefined, now, t, C[i]!, P[i]!, consume, handle, i);
       } else {
-        limiters[i] = this.gcraResult(spec, key, cells[i] as GcraCell | undefined, t, C[i]!, consume);
+        limiters[i] = this.gcraResult(spec, key, cells[i] as GcraCell | undefined, t, C[i]!, consume, handle, i);
       }
     }
 
@@ -230,7 +264,46 @@ export class MemoryStore implements PolicyStore {
     return { allowed, limiters, usage };
   }
 
-  private counterResult(spec: LimiterSpec, key: string, found: CounterCell | undefined, now: number, start: number, cur: number, prev: number, consume: boolean): LimiterResult {
+  /**
+   * The cells of a keys array: kept on the array itself (under this store's symbol), so a request
+   * whose keys `decide` took from its key cache finds its cells without a Map lookup. null for an
+   * array that cannot take a property (frozen); then every lookup goes to the Map.
+   */
+  private handleOf(keys: readonly string[], n: number): Handle | null {
+    const keyed = keys as readonly string[] & { [slot: symbol]: Handle | undefined };
+    const handle = keyed[this.slot];
+    if (handle !== undefined) return handle;
+    if (n === 0 || !Object.isExtensible(keys)) return null;
+    return (keyed[this.slot] = new Array<Cell | undefined>(n));
+  }
+
+  /**
+   * The live cell of `key`: the handle's, when it is the same key and kind and still in its map
+   * (the sweep and reset mark dropped cells dead), else the map's (remembered in the handle).
+   * A map holds at most one live cell per key, so both ways find the same one.
+   */
+  private find<C extends Cell>(map: Map<string, C>, key: string, kind: LimiterKind, handle: Handle | null, i: number): C | undefined {
+    if (handle !== null) {
+      const cached = handle[i];
+      if (cached !== undefined && cached.key === key && cached.kind === kind && !cached.dead) return cached as C;
+    }
+    const found = map.get(key);
+    if (handle !== null) handle[i] = found;
+    return found;
+  }
+
+  private counterResult(
+    spec: LimiterSpec,
+    key: string,
+    found: CounterCell | undefined,
+    now: number,
+    start: number,
+    cur: number,
+    prev: number,
+    consume: boolean,
+    handle: Handle | null,
+    i: number,
+  ): LimiterResult {
     const { limit, windowMs } = spec;
     const t = now > start ? now : start;
     const elapsed = t - start;
@@ -239,8 +312,9 @@ export class MemoryStore implements PolicyStore {
     if (consume) {
       let cell = found;
       if (cell === undefined) {
-        cell = new CounterCell();
+        cell = new CounterCell(key);
         this.counter.set(key, cell);
+        if (handle !== null) handle[i] = cell;
       }
       cell.start = start;
       cell.cur = after;
@@ -252,7 +326,16 @@ export class MemoryStore implements PolicyStore {
     return result(spec, admitted, remaining, Math.ceil(resetAt));
   }
 
-  private gcraResult(spec: LimiterSpec, key: string, found: GcraCell | undefined, t: number, tat: number, consume: boolean): LimiterResult {
+  private gcraResult(
+    spec: LimiterSpec,
+    key: string,
+    found: GcraCell | undefined,
+    t: number,
+    tat: number,
+    consume: boolean,
+    handle: Handle | null,
+    i: number,
+  ): LimiterResult {
     const tau = spec.windowMs;
     const interval = tau / spec.limit;
     const admitted = tat + interval - t <= tau + EPS;
@@ -261,8 +344,9 @@ export class MemoryStore implements PolicyStore {
       after = tat + interval;
       let cell = found;
       if (cell === undefined) {
-        cell = new GcraCell();
+        cell = new GcraCell(key);
         this.gcra.set(key, cell);
+        if (handle !== null) handle[i] = cell;
       }
       cell.tat = after;
       cell.hw = t;
@@ -276,9 +360,18 @@ export class MemoryStore implements PolicyStore {
 
   private sweep(now: number): void {
     this.nextSweep = now + this.sweepIntervalMs;
-    for (const map of [this.fixed, this.sliding, this.counter, this.gcra, this.usage] as Map<string, { exp: number }>[]) {
-      for (const [key, cell] of map) if (cell.exp <= now) map.delete(key);
+    for (const map of this.limiterMaps()) {
+      for (const [key, cell] of map) {
+        if (cell.exp > now) continue;
+        cell.dead = true;
+        map.delete(key);
+      }
     }
+    for (const [key, entry] of this.usage) if (entry.exp <= now) this.usage.delete(key);
+  }
+
+  private limiterMaps(): Map<string, Cell>[] {
+    return [this.fixed, this.sliding, this.counter, this.gcra];
   }
 
   private usageValues(tenantId: string, nowMs: number): Map<MeterName, number> {
@@ -318,10 +411,10 @@ export class MemoryStore implements PolicyStore {
   }
 
   async reset(): Promise<void> {
-    this.fixed.clear();
-    this.sliding.clear();
-    this.counter.clear();
-    this.gcra.clear();
+    for (const map of this.limiterMaps()) {
+      for (const cell of map.values()) cell.dead = true;
+      map.clear();
+    }
     this.usage.clear();
   }
 
