@@ -279,7 +279,12 @@ function byteSpecs(model: ContractModel): { policy: string; algorithm: string; p
       const planName = same ? 'all' : plan.id;
       const w = policy.windowSeconds;
       const kind = kindOf(policy.algorithm);
-      out.push({ policy: policy.name, algorithm: policy.algorithm, plan: planName, spec: { name: policy.name, kind, limit, windowMs: w * 1000, windowSeconds: w } });
+      out.push({
+        policy: policy.name,
+        algorithm: policy.algorithm,
+        plan: planName,
+        spec: { name: policy.name, kind, limit, windowMs: w * 1000, windowSeconds: w },
+      });
       const burst = policy.burst?.[plan.id];
       if (burst && policy.algorithm === model.policies[policy.name]?.algorithm) {
         const capacity = burstCapacity(limit, w, burst.multiplier, burst.seconds);
@@ -331,10 +336,14 @@ async function main(): Promise<void> {
     );
   }
   console.log(`  rate-limiter-flexible  memory ${fmt(m['rlf_memory']!)}/s · redis ${fmt(m['rlf_redis']!)}/s (p99 ${fmt(m['rlf_redis_p99_ms']!, 2)} ms)`);
-  console.log(`  redis, 3 limiters in one trip: ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms); with default as a counter ${fmt(m['redis3_counter']!)}/s`);
+  console.log(
+    `  redis, 3 limiters in one trip: ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms); with default as a counter ${fmt(m['redis3_counter']!)}/s`,
+  );
   console.log('\nRedis bytes per active key, filled to the limit (MEMORY USAGE), and for 100,000 such keys:');
   for (const b of bytes) {
-    console.log(`  ${`${b.policy} (${b.algorithm})`.padEnd(44)} ${b.plan.padEnd(10)} limit ${String(b.limit).padStart(6)}  ${String(b.bytes).padStart(7)} B  ${mb100k(b.bytes).padStart(8)} MB`);
+    console.log(
+      `  ${`${b.policy} (${b.algorithm})`.padEnd(44)} ${b.plan.padEnd(10)} limit ${String(b.limit).padStart(6)}  ${String(b.bytes).padStart(7)} B  ${mb100k(b.bytes).padStart(8)} MB`,
+    );
   }
   const pairs: [string, string][] = [
     ['memory_dps', fmt(m['memory_fixed']!)],
