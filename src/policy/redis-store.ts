@@ -57,6 +57,8 @@ export class RedisStore implements PolicyStore {
   private readonly evalScript: ScriptFn;
   private readonly usageScript: ScriptFn;
   private readonly deadlines: Deadlines;
+  /** This store's property on the keys arrays it is given: the prefixed keys. */
+  private readonly slot = Symbol('RedisStore keys');
   /** For `reset`, which scans the whole keyspace: ten command timeouts. */
   private readonly resetDeadlines: Deadlines;
 
@@ -85,7 +87,8 @@ export class RedisStore implements PolicyStore {
     const n = specs.length;
     const m = req.usageKey !== null ? meters.length : 0;
     const args: (string | number)[] = [n + (m > 0 ? 1 : 0)];
-    for (let i = 0; i < n; i++) args.push(this.prefix + keys[i]);
+    const prefixed = this.prefixed(keys);
+    for (let i = 0; i < n; i++) args.push(prefixed[i]!);
     if (m > 0) args.push(this.prefix + req.usageKey);
     args.push(req.now, req.consume ? 1 : 0, specArg(specs));
     for (let j = 0; j < m; j++) args.push(meters[j]!);
@@ -103,6 +106,19 @@ export class RedisStore implements PolicyStore {
       };
     }
     return { allowed: reply[0] === 1, limiters, usage: m > 0 ? reply.slice(1 + 3 * n) : [] };
+  }
+
+  /**
+   * `keys` with this store's prefix. Kept on the keys array (under this store's symbol): `decide`
+   * caches its keys arrays, so a decision sends strings built once, not a concatenation per call.
+   */
+  private prefixed(keys: readonly string[]): readonly string[] {
+    const keyed = keys as readonly string[] & { [slot: symbol]: readonly string[] | undefined };
+    const cached = keyed[this.slot];
+    if (cached !== undefined) return cached;
+    const built = keys.map((k) => this.prefix + k);
+    if (keys.length > 0 && Object.isExtensible(keys)) keyed[this.slot] = built;
+    return built;
   }
 
   async recordUsage(tenantId: string, deltas: Readonly<Record<MeterName, number>>, nowMs: number): Promise<Record<MeterName, number>> {
