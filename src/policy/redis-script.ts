@@ -7,10 +7,10 @@
  * on it.
  *
  * KEYS: limiter keys 1..n, then the usage hash when m > 0 (all share one hash tag).
- * ARGV: now, consume (1/0), the limiters as one string of `kind limit windowMs` triples
- *       (`s 1000 60000 g 333 10000`; kind f|s|c|g: built once per compiled operation, so a
- *       decision sends 3 arguments besides its keys however many limiters it has), then the m
- *       meter names.
+ * ARGV: now, consume (1/0), n, then per limiter: kind (f|s|c|g), limit, windowMs (strings built
+ *       once per compiled operation), then the m meter names. (One argument per field, not one
+ *       string of all limiters: splitting a string in Lua cost more in Redis, about 3 µs per
+ *       limiter, than the extra arguments cost the client.)
  * Reply: allowed, then per limiter: admitted, remaining, resetAt (ms, ceil), then m usage values.
  * The TTL slack is part of the script text ({@link evaluateLua}), not an argument.
  * @module
@@ -24,16 +24,16 @@ export function evaluateLua(slackMs: number): string {
 const EVALUATE_LUA = `
 local now = tonumber(ARGV[1])
 local consume = ARGV[2] == '1'
-local m = #ARGV - 3
+local n = tonumber(ARGV[3])
+local m = #ARGV - 3 - 3 * n
 local slack = __SLACK_MS__
 local EPS = 1e-6
 local half = slack / 2
 local kind, limit, win, eff, cnt, first, prev = {}, {}, {}, {}, {}, {}, {}
 local allowed = true
-local n = 0
-for k, L, W in string.gmatch(ARGV[3], '(%a) (%S+) (%S+)') do
-  n = n + 1
-  kind[n], limit[n], win[n] = k, tonumber(L), tonumber(W)
+for i = 1, n do
+  local a = 1 + 3 * i
+  kind[i], limit[i], win[i] = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
 end
 
 -- counterFreeAt of src/policy/counter.ts: when k more requests fit (start: window start, t: now)
@@ -196,7 +196,9 @@ for i = 1, n do
     local after = c
     if cons then
       after = c + interval
-      redis.call('SET', key, string.format('%.17g %.17g', after, t), 'PX', math.ceil(after - now) + slack)
+      -- %.17g keeps a fractional TAT exact; the clock reading is almost always whole ms, and %d is cheaper
+      local seen = math.floor(t) == t and string.format('%d', t) or string.format('%.17g', t)
+      redis.call('SET', key, string.format('%.17g ', after) .. seen, 'PX', math.ceil(after - now) + slack)
     end
     local rem = math.floor((W - (after - t)) / interval + EPS)
     if rem < 0 then rem = 0 end
@@ -211,7 +213,7 @@ end
 
 if m > 0 then
   local names = {}
-  for j = 1, m do names[j] = ARGV[3 + j] end
+  for j = 1, m do names[j] = ARGV[3 + 3 * n + j] end
   local vals = redis.call('HMGET', KEYS[n + 1], unpack(names))
   for j = 1, m do out[#out + 1] = tonumber(vals[j]) or 0 end
 end

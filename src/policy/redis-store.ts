@@ -36,15 +36,15 @@ export interface RedisStoreOptions {
 
 const KIND_ARG = { fixed: 'f', sliding: 's', counter: 'c', gcra: 'g' } as const;
 
-/** The script's limiter argument for `specs` (`s 1000 60000 g 333 10000`), built once per specs array. */
-const specArgs = new WeakMap<readonly LimiterSpec[], string>();
-function specArg(specs: readonly LimiterSpec[]): string {
-  let arg = specArgs.get(specs);
-  if (arg === undefined) {
-    arg = specs.map((s) => `${KIND_ARG[s.kind]} ${s.limit} ${s.windowMs}`).join(' ');
-    specArgs.set(specs, arg);
+/** The script's limiter arguments for `specs` (n, then kind, limit, windowMs each), built once per specs array. */
+const specArgs = new WeakMap<readonly LimiterSpec[], readonly string[]>();
+function specArg(specs: readonly LimiterSpec[]): readonly string[] {
+  let args = specArgs.get(specs);
+  if (args === undefined) {
+    args = [String(specs.length), ...specs.flatMap((s) => [KIND_ARG[s.kind], String(s.limit), String(s.windowMs)])];
+    specArgs.set(specs, args);
   }
-  return arg;
+  return args;
 }
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
@@ -90,7 +90,7 @@ export class RedisStore implements PolicyStore {
     const prefixed = this.prefixed(keys);
     for (let i = 0; i < n; i++) args.push(prefixed[i]!);
     if (m > 0) args.push(this.prefix + req.usageKey);
-    args.push(req.now, req.consume ? 1 : 0, specArg(specs));
+    args.push(req.now, req.consume ? 1 : 0, ...specArg(specs));
     for (let j = 0; j < m; j++) args.push(meters[j]!);
     const reply = (await this.deadlines.watch(this.evalScript(...args))) as number[];
     const limiters: LimiterResult[] = new Array(n);
