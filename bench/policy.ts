@@ -331,7 +331,7 @@ async function main(): Promise<void> {
   console.log('\nmedians (decisions/s; ratio to rate-limiter-flexible in the same run):');
   for (const { job, algorithm } of ALGORITHMS) {
     console.log(
-      `  ${algorithm.padEnd(22)} memory ${fmt(m[`memory_${job}`]!)}/s (${fmt(m[`memory_${job}`]! / m['rlf_memory']!, 2)}×, p99 ${fmt(m[`memory_${job}_p99_us`]!, 2)} µs)` +
+      `  ${algorithm.padEnd(22)} memory ${fmt(m[`memory_${job}`]!)}/s (${fmt(m[`memory_${job}`]! / m['rlf_memory']!, 2)}×; per CPU-second ${fmt(m[`memory_${job}_cpu`]! / m['rlf_memory_cpu']!, 2)}×; p99 ${fmt(m[`memory_${job}_p99_us`]!, 2)} µs)` +
         ` · redis ${fmt(m[`redis_${job}`]!)}/s (${fmt(m[`redis_${job}`]! / m['rlf_redis']!, 2)}×, p99 ${fmt(m[`redis_${job}_p99_ms`]!, 2)} ms)`,
     );
   }
@@ -352,6 +352,7 @@ async function main(): Promise<void> {
     ['rlf_memory_dps', fmt(m['rlf_memory']!)],
     ['rlf_redis_dps', fmt(m['rlf_redis']!)],
     ['vs_rlf_memory', fmt(m['memory_fixed']! / m['rlf_memory']!, 2)],
+    ['vs_rlf_memory_cpu', fmt(m['memory_fixed_cpu']! / m['rlf_memory_cpu']!, 2)],
     ['vs_rlf_redis', fmt(m['redis_fixed']! / m['rlf_redis']!, 2)],
     ['memory_p99_us', fmt(m['memory_fixed_p99_us']!, 2)],
     ['redis_p99_ms', fmt(m['redis_fixed_p99_ms']!, 2)],
