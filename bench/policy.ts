@@ -18,9 +18,11 @@
  * - bytes: for every policy of the contract (and `default` as a counter) on every plan, one key
  *   filled to the plan's limit, then Redis `MEMORY USAGE … SAMPLES 0` (exact); ×100,000 for what
  *   100,000 active keys take. A policy with one limit for all plans is measured once (`all`).
- * Several rounds, the jobs of a round in an order that rotates from round to round, a full GC
- * before every measurement; figures are medians over rounds (after one warm-up round). The memory
- * jobs run first, in a child process of their own (as a MemoryStore deployment would), then the
+ * Several rounds; within a round the jobs take turns in 8 slices each (50 ms in memory, 100 ms on
+ * Redis), starting from a different job each round, so every job meets the same share of whatever
+ * else runs on the machine; a full GC before each round; figures are medians over rounds (after
+ * one warm-up round). The memory jobs run first, ours and rlf's each in a child process of their
+ * own taking turns round by round (as a deployment runs one of them; see memoryRounds), then the
  * Redis jobs. Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per
  * decision at 64 in flight. Ends with the one-line summary of DESIGN §9, whose `memory_dps` and
  * `redis_dps` are the head-to-head (fixed-window) rows.
@@ -34,7 +36,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { loadModel } from '../src/contract/index.js';
 import type { ContractModel, PolicyAlgorithm } from '../src/contract/model.js';
-import { applyOverrides, decide, MemoryStore, type LimiterSpec, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
+import { applyOverrides, decide, MemoryStore, type Decision, type LimiterSpec, type PolicyStore, type RequestFacts } from '../src/policy/index.js';
 import { burstCapacity, kindOf } from '../src/policy/compile.js';
 import { RedisStore } from '../src/policy/redis.js';
 import { startRedisServer } from './lib/redis-server.js';
@@ -43,6 +45,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const MEMORY_MS = 400;
 const REDIS_MS = 800;
 const IN_FLIGHT = 64;
+/** Slices per job and round (see {@link interleave}). */
+const SLICES = 8;
 const KEYS = 10_000;
 const clock = { now: () => Date.now() };
 
@@ -52,50 +56,85 @@ const gc = runInNewContext('gc') as () => void;
 
 type Job = (i: number) => Promise<unknown>;
 
-/**
- * Runs `job` back to back for `ms`; returns decisions per wall-clock second, and per second of
- * this process's CPU time (the same job on an otherwise idle core: robust on a shared machine).
- */
-async function throughputSerial(job: Job, ms: number): Promise<{ dps: number; cpu: number }> {
-  const start = performance.now();
-  const cpu0 = process.cpuUsage();
-  const end = start + ms;
-  let n = 0;
-  for (;;) {
-    for (let k = 0; k < 1024; k++) await job(n++);
-    if (performance.now() >= end) break;
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { dps: (n / (performance.now() - start)) * 1000, cpu: n / ((cpu.user + cpu.system) / 1e6) };
+/** What a job did over the slices of one round: decisions, wall and CPU time spent, latencies (concurrent jobs). */
+interface Tally {
+  n: number;
+  wallMs: number;
+  cpuUs: number;
+  lat: number[];
 }
+
+/** A job measured slice by slice: runs for `ms` more, counting into `tally`. */
+type Slice = (ms: number, tally: Tally) => Promise<void>;
+
+/**
+ * Runs `job` back to back; counts decisions, wall-clock time, and this process's CPU time (the
+ * same job on an otherwise idle core: robust on a shared machine).
+ */
+function serial(job: Job): Slice {
+  return async (ms, tally) => {
+    const start = performance.now();
+    const cpu0 = process.cpuUsage();
+    const end = start + ms;
+    for (;;) {
+      for (let k = 0; k < 256; k++) admitted(await job(tally.n++));
+      if (performance.now() >= end) break;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    tally.wallMs += performance.now() - start;
+    tally.cpuUs += cpu.user + cpu.system;
+  };
+}
+
+/** `IN_FLIGHT` workers call `job`; counts decisions and wall-clock time, and records each latency. */
+function concurrent(job: Job): Slice {
+  return async (ms, tally) => {
+    const start = performance.now();
+    const end = start + ms;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (performance.now() < end) {
+          const t = performance.now();
+          admitted(await job(tally.n++));
+          tally.lat.push(performance.now() - t);
+        }
+      }),
+    );
+    tally.wallMs += performance.now() - start;
+  };
+}
+
+/**
+ * Runs every job of a round for `totalMs` in SLICES slices, cycling through the jobs (from a
+ * different one each round), so that every job meets the same share of whatever else the
+ * machine is doing; one full GC before the round, so the previous round's garbage is not
+ * collected on this one's time.
+ */
+async function interleave(round: number, jobs: [string, Slice][], totalMs: number): Promise<Record<string, Tally>> {
+  const tallies: Record<string, Tally> = Object.fromEntries(jobs.map(([name]) => [name, { n: 0, wallMs: 0, cpuUs: 0, lat: [] }]));
+  gc();
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (let k = 0; k < jobs.length; k++) {
+      const [name, run] = jobs[(k + round) % jobs.length]!;
+      await run(totalMs / SLICES, tallies[name]!);
+    }
+  }
+  return tallies;
+}
+
+const perSecond = (t: Tally) => (t.n / t.wallMs) * 1000;
+const perCpuSecond = (t: Tally) => t.n / (t.cpuUs / 1e6);
+const p99Ms = (t: Tally) => percentile(Float64Array.from(t.lat), 0.99);
 
 /** Times `count` calls one by one; returns the p99 in microseconds. */
 async function p99Serial(job: Job, count: number, offset: number): Promise<number> {
   const lat = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const t = performance.now();
-    await job(offset + i);
+    admitted(await job(offset + i));
     lat[i] = performance.now() - t;
   }
   return percentile(lat, 0.99) * 1000;
-}
-
-/** `IN_FLIGHT` workers call `job` for `ms`; returns decisions/s and p99 latency in ms. */
-async function throughputConcurrent(job: Job, ms: number): Promise<{ dps: number; p99: number }> {
-  const start = performance.now();
-  const end = start + ms;
-  let n = 0;
-  const lat: number[] = [];
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        await job(n++);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  return { dps: (n / (performance.now() - start)) * 1000, p99: percentile(Float64Array.from(lat), 0.99) };
 }
 
 function percentile(values: Float64Array, p: number): number {
@@ -119,10 +158,14 @@ function factsFor(model: ContractModel, operationId: string, plan: string, round
 
 function ourJob(model: ContractModel, store: PolicyStore, operationId: string, plan: string, round: number): Job {
   const f = factsFor(model, operationId, plan, round);
-  return async (i) => {
-    const d = await decide(f(i), model, store, clock);
-    if (!d.allowed) throw new Error(`bench job refused (${d.code}): the job should only measure admissions`);
-  };
+  // returns decide's own promise (no async wrapper: rlf's job returns consume's); admitted() checks it
+  return (i) => decide(f(i), model, store, clock);
+}
+
+/** Throws on a refused decision: every job should measure admissions only (rlf's answers pass). */
+function admitted(answer: unknown): void {
+  const d = answer as Partial<Decision> | null;
+  if (d !== null && typeof d === 'object' && d.allowed === false) throw new Error(`bench job refused (${d.code}): the job should only measure admissions`);
 }
 
 function rlfJob(limiter: RateLimiterMemory | RateLimiterRedis, round: number): Job {
@@ -137,10 +180,10 @@ const add = (results: Results, k: string, v: number) => (results[k] ??= []).push
 
 /** The single-policy jobs: `default` at 1000/60s (no burst) with each algorithm; `fixed` is the one rlf runs too. */
 const ALGORITHMS: { job: string; algorithm: PolicyAlgorithm }[] = [
-  { job: 'fixed', algorithm: 'fixed-window' },
-  { job: 'counter', algorithm: 'sliding-window-counter' },
-  { job: 'log', algorithm: 'sliding-window' },
-];
+  { job: 'fixed', algorithm: 'fixed-window' as const },
+  { job: 'counter', algorithm: 'sliding-window-counter' as const },
+  { job: 'log', algorithm: 'sliding-window' as const },
+].filter(({ job }) => !process.env['BENCH_ALGORITHMS'] || process.env['BENCH_ALGORITHMS'].split(',').includes(job));
 
 /** The model with `default` counted by `algorithm` (and, with `single`, at 1000/60s without burst). */
 function variant(model: ContractModel, algorithm: PolicyAlgorithm, single: boolean): ContractModel {
@@ -148,63 +191,114 @@ function variant(model: ContractModel, algorithm: PolicyAlgorithm, single: boole
   return single ? applyOverrides(switched, { policies: { default: { limit: 1000, windowSeconds: 60 } } }) : switched;
 }
 
-/** Runs every job of a round once, starting at a different one each round, a full GC before each. */
-async function rotate<T>(round: number, jobs: [string, () => Promise<T>][]): Promise<Record<string, T>> {
-  const out: Record<string, T> = {};
-  for (let k = 0; k < jobs.length; k++) {
-    const [name, run] = jobs[(k + round) % jobs.length]!;
+type Side = 'ours' | 'rlf';
+/** One side's figures for one round: per job, decisions/s, per CPU-second, and (ours) p99 in µs. */
+type MemoryRound = Record<string, { dps: number; cpu: number; p99: number }>;
+
+/**
+ * One side's memory jobs for `round`: ours (every algorithm, in interleaved slices, then each
+ * one's p99 in a pass of its own) or rate-limiter-flexible's.
+ */
+async function memoryRound(side: Side, contract: ContractModel, round: number): Promise<MemoryRound> {
+  if (side === 'rlf') {
+    const rlf = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
+    const t = await interleave(round, [['rlf', serial(rlfJob(rlf, round))]], MEMORY_MS);
+    return { rlf: { dps: perSecond(t['rlf']!), cpu: perCpuSecond(t['rlf']!), p99: NaN } };
+  }
+  const store = new MemoryStore();
+  const jobs: [string, Slice][] = ALGORITHMS.map(({ job, algorithm }) => [
+    job,
+    serial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round)),
+  ]);
+  const t = await interleave(round, jobs, MEMORY_MS);
+  const out: MemoryRound = {};
+  for (const { job, algorithm } of ALGORITHMS) {
     gc();
-    out[name] = await run();
+    const p99 = await p99Serial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
+    out[job] = { dps: perSecond(t[job]!), cpu: perCpuSecond(t[job]!), p99 };
   }
   return out;
 }
 
-/**
- * The memory jobs, in a child process of their own: a process that decides with MemoryStore
- * never runs RedisStore, and sharing one V8 with the Redis jobs would make the hot path
- * polymorphic (and charge it their garbage).
- */
-async function memoryRounds(): Promise<Results> {
-  const contract = await loadModel();
-  const results: Results = {};
-  for (let round = 0; round <= ROUNDS; round++) {
-    const store = new MemoryStore();
-    const rlf = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
-    const jobs: [string, () => Promise<{ dps: number; cpu: number }>][] = ALGORITHMS.map(({ job, algorithm }) => [
-      job,
-      () => throughputSerial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round), MEMORY_MS),
-    ]);
-    jobs.push(['rlf', () => throughputSerial(rlfJob(rlf, round), MEMORY_MS)]);
-    const r = await rotate(round, jobs);
-    const p99: Record<string, number> = {};
-    for (const { job, algorithm } of ALGORITHMS) {
-      gc();
-      p99[job] = await p99Serial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
-    }
-    const ours = ALGORITHMS.map(({ job }) => `${job} ${fmt(r[job]!.dps)}/s (${fmt(r[job]!.cpu)}/cpu-s, p99 ${fmt(p99[job]!, 2)} µs)`).join(' · ');
-    const line = `memory ${ours} · rlf memory ${fmt(r['rlf']!.dps)}/s (${fmt(r['rlf']!.cpu)}/cpu-s)`;
-    console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
-    if (round === 0) continue;
-    for (const { job } of ALGORITHMS) {
-      add(results, `memory_${job}`, r[job]!.dps);
-      add(results, `memory_${job}_cpu`, r[job]!.cpu);
-      add(results, `memory_${job}_p99_us`, p99[job]!);
-    }
-    add(results, 'rlf_memory', r['rlf']!.dps);
-    add(results, 'rlf_memory_cpu', r['rlf']!.cpu);
-  }
-  return results;
+/** A child process (this script as `memory <side>`) that runs that side's rounds when asked. */
+function memorySide(side: Side): { ready: Promise<void>; run(round: number): Promise<MemoryRound>; close(): void } {
+  const child = fork(fileURLToPath(import.meta.url), ['memory', side], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let waiting: ((m: unknown) => void) | null = null;
+  let failed: Error | null = null;
+  const fail = (err: Error) => {
+    failed = err;
+    waiting?.(err);
+  };
+  child.on('error', fail);
+  child.on('exit', (code) => code !== 0 && fail(new Error(`memory rounds of ${side} failed (exit ${code})`)));
+  child.on('message', (m) => waiting?.(m));
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      if (failed) return reject(failed);
+      waiting = (m) => (m instanceof Error ? reject(m) : resolve(m));
+    });
+  const ready = next().then(() => undefined);
+  return {
+    ready,
+    async run(round) {
+      const reply = next();
+      child.send({ round });
+      return (await reply) as MemoryRound;
+    },
+    close: () => child.disconnect(),
+  };
 }
 
-/** Runs this script again as `memory` and collects its results (its log goes to our stdout). */
-function memoryChild(): Promise<Results> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['memory'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let results: Results | null = null;
-    child.on('message', (m) => (results = m as Results));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 && results ? resolve(results) : reject(new Error(`memory rounds failed (exit ${code})`))));
+/** The child's side of {@link memorySide}: loads the contract, says ready, runs each round it is sent. */
+async function serveMemoryRounds(side: Side): Promise<void> {
+  const contract = await loadModel();
+  process.on('message', (m: { round: number }) => {
+    memoryRound(side, contract, m.round).then(
+      (r) => process.send!(r),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   });
+  process.on('disconnect', () => process.exit(0));
+  process.send!('ready');
+}
+
+/**
+ * The memory jobs: ours and rate-limiter-flexible's each in a child process of its own, as a
+ * deployment would run one of them (and as the Redis jobs are kept apart from both: sharing one
+ * V8 makes a hot path polymorphic and charges it the other's garbage: on the shared 2-core
+ * machine of issue 16, ours ran at 0.35-0.8x its own-process rate per CPU-second when an rlf
+ * limiter (with its 10,000 records and expiry timers) lived in the same heap).
+ * The two take turns round by round, starting with the other one each round.
+ */
+async function memoryRounds(): Promise<Results> {
+  const sides = { ours: memorySide('ours'), rlf: memorySide('rlf') };
+  await Promise.all([sides.ours.ready, sides.rlf.ready]);
+  const results: Results = {};
+  try {
+    for (let round = 0; round <= ROUNDS; round++) {
+      const order: Side[] = round % 2 ? ['ours', 'rlf'] : ['rlf', 'ours'];
+      const r: MemoryRound = {};
+      for (const side of order) Object.assign(r, await sides[side].run(round));
+      const ours = ALGORITHMS.map(({ job }) => `${job} ${fmt(r[job]!.dps)}/s (${fmt(r[job]!.cpu)}/cpu-s, p99 ${fmt(r[job]!.p99, 2)} µs)`).join(' · ');
+      const line = `memory ${ours} · rlf memory ${fmt(r['rlf']!.dps)}/s (${fmt(r['rlf']!.cpu)}/cpu-s)`;
+      console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
+      if (round === 0) continue;
+      for (const { job } of ALGORITHMS) {
+        add(results, `memory_${job}`, r[job]!.dps);
+        add(results, `memory_${job}_cpu`, r[job]!.cpu);
+        add(results, `memory_${job}_p99_us`, r[job]!.p99);
+      }
+      add(results, 'rlf_memory', r['rlf']!.dps);
+      add(results, 'rlf_memory_cpu', r['rlf']!.cpu);
+    }
+  } finally {
+    sides.ours.close();
+    sides.rlf.close();
+  }
+  return results;
 }
 
 async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
@@ -220,15 +314,16 @@ async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
     console.log(`redis-server ${server.port}, ${IN_FLIGHT} decisions in flight`);
     for (let round = 0; round <= ROUNDS; round++) {
       const rlf = new RateLimiterRedis({ storeClient: rlfClient, points: 1000, duration: 60, keyPrefix: `r${round}` });
-      const jobs: [string, () => Promise<{ dps: number; p99: number }>][] = ALGORITHMS.map(({ job, algorithm }) => [
+      const jobs: [string, Slice][] = ALGORITHMS.map(({ job, algorithm }) => [
         job,
-        () => throughputConcurrent(ourJob(variant(contract, algorithm, true), redisStore, 'ingestTrace', 'pro', round), REDIS_MS),
+        concurrent(ourJob(variant(contract, algorithm, true), redisStore, 'ingestTrace', 'pro', round)),
       ]);
-      jobs.push(['rlf', () => throughputConcurrent(rlfJob(rlf, round), REDIS_MS)]);
-      jobs.push(['redis3', () => throughputConcurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round), REDIS_MS)]);
+      jobs.push(['rlf', concurrent(rlfJob(rlf, round))]);
+      jobs.push(['redis3', concurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round))]);
       const counter3 = variant(contract, 'sliding-window-counter', false);
-      jobs.push(['redis3_counter', () => throughputConcurrent(ourJob(counter3, redisStore, 'listTraces', 'enterprise', round), REDIS_MS)]);
-      const r = await rotate(round, jobs);
+      jobs.push(['redis3_counter', concurrent(ourJob(counter3, redisStore, 'listTraces', 'enterprise', round))]);
+      const t = await interleave(round, jobs, REDIS_MS);
+      const r = Object.fromEntries(Object.entries(t).map(([name, tally]) => [name, { dps: perSecond(tally), p99: p99Ms(tally) }]));
       const show = (name: string, label = name) => `${label} ${fmt(r[name]!.dps)}/s (p99 ${fmt(r[name]!.p99, 2)} ms)`;
       const line = [...ALGORITHMS.map(({ job }) => show(job)), show('redis3'), show('redis3_counter'), show('rlf', 'rlf redis')].join(' · ');
       console.log(round === 0 ? `warm-up  redis ${line}` : `round ${round}  redis ${line}`);
@@ -315,7 +410,7 @@ async function keyBytes(model: ContractModel, store: RedisStore): Promise<KeyByt
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'memory') {
-    process.send!(await memoryRounds());
+    await serveMemoryRounds(process.argv[3] as Side);
     return;
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -325,7 +420,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log(`${ROUNDS} rounds + 1 warm-up; memory ${MEMORY_MS} ms, redis ${REDIS_MS} ms per measurement\n`);
-  const memory = await memoryChild();
+  const memory = await memoryRounds();
   const { results: redis, bytes } = await redisRounds();
   const m = Object.fromEntries(Object.entries({ ...memory, ...redis }).map(([k, v]) => [k, median(v)])) as Record<string, number>;
   console.log('\nmedians (decisions/s; ratio to rate-limiter-flexible in the same run):');
