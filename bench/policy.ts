@@ -21,9 +21,8 @@
  * Several rounds; within a round the jobs take turns in 8 slices each (50 ms in memory, 100 ms on
  * Redis), starting from a different job each round, so every job meets the same share of whatever
  * else runs on the machine; a full GC before each round; figures are medians over rounds (after
- * one warm-up round). The memory jobs run first, ours and rlf's each in a child process of their
- * own taking turns round by round (as a deployment runs one of them; see memoryRounds), then the
- * Redis jobs. Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per
+ * one warm-up round). The memory jobs run first, each in a child process of its own, taking
+ * turns round by round (as a deployment runs one limiter; see memoryRounds), then the Redis jobs. Memory p99 is per decision, timed one by one in a separate pass; Redis p99 is per
  * decision at 64 in flight. Ends with the one-line summary of DESIGN §9, whose `memory_dps` and
  * `redis_dps` are the head-to-head (fixed-window) rows.
  */
@@ -191,36 +190,28 @@ function variant(model: ContractModel, algorithm: PolicyAlgorithm, single: boole
   return single ? applyOverrides(switched, { policies: { default: { limit: 1000, windowSeconds: 60 } } }) : switched;
 }
 
-type Side = 'ours' | 'rlf';
-/** One side's figures for one round: per job, decisions/s, per CPU-second, and (ours) p99 in µs. */
+/** A memory job: one of ours (by algorithm) or rate-limiter-flexible's. */
+type Side = string;
+/** One job's figures for one round: decisions/s, per CPU-second, and (ours) p99 in µs. */
 type MemoryRound = Record<string, { dps: number; cpu: number; p99: number }>;
 
-/**
- * One side's memory jobs for `round`: ours (every algorithm, in interleaved slices, then each
- * one's p99 in a pass of its own) or rate-limiter-flexible's.
- */
+/** One memory job for `round`, in this process: one of our algorithms (then its p99 in a pass of its own), or rlf. */
 async function memoryRound(side: Side, contract: ContractModel, round: number): Promise<MemoryRound> {
   if (side === 'rlf') {
     const rlf = new RateLimiterMemory({ points: 1000, duration: 60, keyPrefix: `m${round}` });
     const t = await interleave(round, [['rlf', serial(rlfJob(rlf, round))]], MEMORY_MS);
     return { rlf: { dps: perSecond(t['rlf']!), cpu: perCpuSecond(t['rlf']!), p99: NaN } };
   }
+  const { algorithm } = ALGORITHMS.find((a) => a.job === side)!;
   const store = new MemoryStore();
-  const jobs: [string, Slice][] = ALGORITHMS.map(({ job, algorithm }) => [
-    job,
-    serial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round)),
-  ]);
-  const t = await interleave(round, jobs, MEMORY_MS);
-  const out: MemoryRound = {};
-  for (const { job, algorithm } of ALGORITHMS) {
-    gc();
-    const p99 = await p99Serial(ourJob(variant(contract, algorithm, true), store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
-    out[job] = { dps: perSecond(t[job]!), cpu: perCpuSecond(t[job]!), p99 };
-  }
-  return out;
+  const model = variant(contract, algorithm, true);
+  const t = await interleave(round, [[side, serial(ourJob(model, store, 'ingestTrace', 'pro', round))]], MEMORY_MS);
+  gc();
+  const p99 = await p99Serial(ourJob(model, store, 'ingestTrace', 'pro', round + 1000), 50_000, 0);
+  return { [side]: { dps: perSecond(t[side]!), cpu: perCpuSecond(t[side]!), p99 } };
 }
 
-/** A child process (this script as `memory <side>`) that runs that side's rounds when asked. */
+/** A child process (this script as `memory <job>`) that runs that job's rounds when asked. */
 function memorySide(side: Side): { ready: Promise<void>; run(round: number): Promise<MemoryRound>; close(): void } {
   const child = fork(fileURLToPath(import.meta.url), ['memory', side], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let waiting: ((m: unknown) => void) | null = null;
@@ -230,7 +221,7 @@ function memorySide(side: Side): { ready: Promise<void>; run(round: number): Pro
     waiting?.(err);
   };
   child.on('error', fail);
-  child.on('exit', (code) => code !== 0 && fail(new Error(`memory rounds of ${side} failed (exit ${code})`)));
+  child.on('exit', (code) => code !== 0 && fail(new Error(`memory job ${side} failed (exit ${code})`)));
   child.on('message', (m) => waiting?.(m));
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
@@ -266,22 +257,21 @@ async function serveMemoryRounds(side: Side): Promise<void> {
 }
 
 /**
- * The memory jobs: ours and rate-limiter-flexible's each in a child process of its own, as a
- * deployment would run one of them (and as the Redis jobs are kept apart from both: sharing one
- * V8 makes a hot path polymorphic and charges it the other's garbage: on the shared 2-core
- * machine of issue 16, ours ran at 0.35-0.8x its own-process rate per CPU-second when an rlf
- * limiter (with its 10,000 records and expiry timers) lived in the same heap).
- * The two take turns round by round, starting with the other one each round.
+ * The memory jobs, each in a child process of its own (each of our algorithms, and rlf), as a
+ * deployment runs one limiter over its keys: the same number of keys on every side, and no job
+ * charged another's heap, garbage or cache misses (three of our jobs sharing one process ran at
+ * about half their rate each: three times the state in the caches). The children take turns, one
+ * round at a time, starting from a different one each round.
  */
 async function memoryRounds(): Promise<Results> {
-  const sides = { ours: memorySide('ours'), rlf: memorySide('rlf') };
-  await Promise.all([sides.ours.ready, sides.rlf.ready]);
+  const names: Side[] = [...ALGORITHMS.map((a) => a.job), 'rlf'];
+  const sides = Object.fromEntries(names.map((name) => [name, memorySide(name)]));
+  await Promise.all(Object.values(sides).map((side) => side.ready));
   const results: Results = {};
   try {
     for (let round = 0; round <= ROUNDS; round++) {
-      const order: Side[] = round % 2 ? ['ours', 'rlf'] : ['rlf', 'ours'];
       const r: MemoryRound = {};
-      for (const side of order) Object.assign(r, await sides[side].run(round));
+      for (let k = 0; k < names.length; k++) Object.assign(r, await sides[names[(k + round) % names.length]!]!.run(round));
       const ours = ALGORITHMS.map(({ job }) => `${job} ${fmt(r[job]!.dps)}/s (${fmt(r[job]!.cpu)}/cpu-s, p99 ${fmt(r[job]!.p99, 2)} µs)`).join(' · ');
       const line = `memory ${ours} · rlf memory ${fmt(r['rlf']!.dps)}/s (${fmt(r['rlf']!.cpu)}/cpu-s)`;
       console.log(round === 0 ? `warm-up  ${line}` : `round ${round}  ${line}`);
@@ -295,8 +285,7 @@ async function memoryRounds(): Promise<Results> {
       add(results, 'rlf_memory_cpu', r['rlf']!.cpu);
     }
   } finally {
-    sides.ours.close();
-    sides.rlf.close();
+    for (const side of Object.values(sides)) side.close();
   }
   return results;
 }

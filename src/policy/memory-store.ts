@@ -9,55 +9,46 @@ import { counterFits, counterFreeAt, counterRemaining } from './counter.js';
 import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
 import type { EvaluateRequest, EvaluateResult, LimiterKind, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
 
-type Cell = FixedCell | SlidingCell | CounterCell | GcraCell;
 /** The cells of one keys array, by limiter index (see {@link MemoryStore.evaluate}). */
 type Handle = (Cell | undefined)[];
 
 /** Float slack for GCRA comparisons with fractional emission intervals (ms). */
 const EPS = 1e-6;
 
-/**
- * What every cell carries besides its state: its key and kind (so a cached reference can be
- * checked against the request), and `dead` once the sweep or a reset has dropped it from its map.
- */
-interface CellBase {
-  readonly key: string;
-  readonly kind: LimiterKind;
-  dead: boolean;
-  exp: number;
-}
+/** The ring of a sliding cell before its first stamp (never written: the first push grows it). */
+const NO_STAMPS: number[] = [];
 
-/** Fixed window: the window start and its count. The start only moves forward (clock skew). */
-class FixedCell implements CellBase {
-  readonly kind = 'fixed';
+/**
+ * The state of one limiter key. One class (one V8 shape) for every kind, each using its own
+ * fields: a process runs several algorithms at once (the contract's `default` log, its GCRA
+ * burst, `reads` windows), and one shape keeps the hot path's property loads monomorphic.
+ * - fixed: `start` (the window start; it only moves forward: clock skew) and `count`;
+ * - counter (sliding-window counter, see counter.ts): `start`, `count` (the current window's)
+ *   and `prev` (the previous window's);
+ * - sliding (exact log): the stamps of admitted requests in the ring buffer `ring` (`head`,
+ *   `size`), `max(now, newest stamp)` each, so the log is sorted and a lagging clock never
+ *   reopens it; `hw` is the newest. At most `limit` in any window (no approximation error);
+ *   memory is one 8-byte stamp per admitted request still in the window;
+ * - gcra: `tat` (theoretical arrival time) and `hw` (the latest clock reading seen: clock skew).
+ * Every cell carries its key and kind (so a reference cached on a keys array can be checked
+ * against the request), and `dead` once the sweep or a reset has dropped it from its map.
+ */
+class Cell {
   dead = false;
-  constructor(readonly key: string) {}
+  exp = 0;
   start = -Infinity;
   count = 0;
-  exp = 0;
-}
-
-/**
- * Sliding window, exact log: the stamps of admitted requests in a ring buffer. Stamps are
- * `max(now, newest stamp)`, so the log is sorted and a lagging clock never reopens it.
- * Admits at most `limit` in any window of `windowMs` (no approximation error); memory is one
- * 8-byte stamp per admitted request still in the window.
- */
-class SlidingCell implements CellBase {
-  readonly kind = 'sliding';
-  dead = false;
+  prev = 0;
+  tat = -Infinity;
+  hw = -Infinity;
   // A plain array (packed doubles): cheaper to allocate and grow than a typed array.
-  ring: number[];
+  ring: number[] = NO_STAMPS;
   head = 0;
   size = 0;
-  hw = -Infinity;
-  exp = 0;
   constructor(
     readonly key: string,
-    capacity: number,
-  ) {
-    this.ring = new Array<number>(capacity).fill(0.5);
-  }
+    readonly kind: LimiterKind,
+  ) {}
   at(i: number): number {
     const j = this.head + i;
     return this.ring[j >= this.ring.length ? j - this.ring.length : j]!;
@@ -85,27 +76,6 @@ class SlidingCell implements CellBase {
   }
 }
 
-/** Sliding-window counter (see counter.ts): the current aligned window's start, its count and the previous window's. */
-class CounterCell implements CellBase {
-  readonly kind = 'counter';
-  dead = false;
-  constructor(readonly key: string) {}
-  start = -Infinity;
-  cur = 0;
-  prev = 0;
-  exp = 0;
-}
-
-/** GCRA bucket: theoretical arrival time and the latest clock reading seen (clock skew). */
-class GcraCell implements CellBase {
-  readonly kind = 'gcra';
-  dead = false;
-  constructor(readonly key: string) {}
-  tat = -Infinity;
-  hw = -Infinity;
-  exp = 0;
-}
-
 export interface MemoryStoreOptions {
   /** Drop expired state at most this often (ms of the request clock). Default 10 s. */
   sweepIntervalMs?: number;
@@ -113,10 +83,10 @@ export interface MemoryStoreOptions {
 
 /** {@link PolicyStore} in process memory. Fast: no I/O, no allocation beyond the result. */
 export class MemoryStore implements PolicyStore {
-  private fixed = new Map<string, FixedCell>();
-  private sliding = new Map<string, SlidingCell>();
-  private counter = new Map<string, CounterCell>();
-  private gcra = new Map<string, GcraCell>();
+  private fixed = new Map<string, Cell>();
+  private sliding = new Map<string, Cell>();
+  private counter = new Map<string, Cell>();
+  private gcra = new Map<string, Cell>();
   private usage = new Map<string, { exp: number; values: Map<MeterName, number> }>();
   private nextSweep = 0;
   private readonly sweepIntervalMs: number;
@@ -186,10 +156,10 @@ export class MemoryStore implements PolicyStore {
         if (cell !== undefined) {
           if (cell.start > start) start = cell.start; // a lagging clock joins the newer window
           if (cell.start === start) {
-            cur = cell.cur;
+            cur = cell.count;
             prev = cell.prev;
           } else if (cell.start === start - w) {
-            prev = cell.cur;
+            prev = cell.count;
           }
         }
         T[i] = start;
@@ -215,11 +185,11 @@ export class MemoryStore implements PolicyStore {
       const key = keys[i]!;
       const t = T[i]!;
       if (spec.kind === 'sliding') {
-        let cell = cells[i] as SlidingCell | undefined;
+        let cell = cells[i];
         const count = C[i]!;
         if (consume) {
           if (cell === undefined) {
-            cell = new SlidingCell(key, Math.min(spec.limit, 8));
+            cell = new Cell(key, 'sliding');
             this.sliding.set(key, cell);
             if (handle !== null) handle[i] = cell;
           }
@@ -237,9 +207,9 @@ export class MemoryStore implements PolicyStore {
       } else if (spec.kind === 'fixed') {
         const count = C[i]!;
         if (consume) {
-          let cell = cells[i] as FixedCell | undefined;
+          let cell = cells[i];
           if (cell === undefined) {
-            cell = new FixedCell(key);
+            cell = new Cell(key, 'fixed');
             this.fixed.set(key, cell);
             if (handle !== null) handle[i] = cell;
           }
@@ -250,9 +220,9 @@ export class MemoryStore implements PolicyStore {
         const after = consume ? count + 1 : count;
         limiters[i] = result(spec, count < spec.limit, Math.max(0, spec.limit - after), Math.ceil(t + spec.windowMs));
       } else if (spec.kind === 'counter') {
-        limiters[i] = this.counterResult(spec, key, cells[i] as CounterCell | undefined, now, t, C[i]!, P[i]!, consume, handle, i);
+        limiters[i] = this.counterResult(spec, key, cells[i], now, t, C[i]!, P[i]!, consume, handle, i);
       } else {
-        limiters[i] = this.gcraResult(spec, key, cells[i] as GcraCell | undefined, t, C[i]!, consume, handle, i);
+        limiters[i] = this.gcraResult(spec, key, cells[i], t, C[i]!, consume, handle, i);
       }
     }
 
@@ -282,10 +252,10 @@ export class MemoryStore implements PolicyStore {
    * (the sweep and reset mark dropped cells dead), else the map's (remembered in the handle).
    * A map holds at most one live cell per key, so both ways find the same one.
    */
-  private find<C extends Cell>(map: Map<string, C>, key: string, kind: LimiterKind, handle: Handle | null, i: number): C | undefined {
+  private find(map: Map<string, Cell>, key: string, kind: LimiterKind, handle: Handle | null, i: number): Cell | undefined {
     if (handle !== null) {
       const cached = handle[i];
-      if (cached !== undefined && cached.key === key && cached.kind === kind && !cached.dead) return cached as C;
+      if (cached !== undefined && cached.key === key && cached.kind === kind && !cached.dead) return cached;
     }
     const found = map.get(key);
     if (handle !== null) handle[i] = found;
@@ -295,7 +265,7 @@ export class MemoryStore implements PolicyStore {
   private counterResult(
     spec: LimiterSpec,
     key: string,
-    found: CounterCell | undefined,
+    found: Cell | undefined,
     now: number,
     start: number,
     cur: number,
@@ -312,12 +282,12 @@ export class MemoryStore implements PolicyStore {
     if (consume) {
       let cell = found;
       if (cell === undefined) {
-        cell = new CounterCell(key);
+        cell = new Cell(key, 'counter');
         this.counter.set(key, cell);
         if (handle !== null) handle[i] = cell;
       }
       cell.start = start;
-      cell.cur = after;
+      cell.count = after;
       cell.prev = prev;
       cell.exp = start + 2 * windowMs; // the count still weighs in the next window
     }
@@ -329,7 +299,7 @@ export class MemoryStore implements PolicyStore {
   private gcraResult(
     spec: LimiterSpec,
     key: string,
-    found: GcraCell | undefined,
+    found: Cell | undefined,
     t: number,
     tat: number,
     consume: boolean,
@@ -344,7 +314,7 @@ export class MemoryStore implements PolicyStore {
       after = tat + interval;
       let cell = found;
       if (cell === undefined) {
-        cell = new GcraCell(key);
+        cell = new Cell(key, 'gcra');
         this.gcra.set(key, cell);
         if (handle !== null) handle[i] = cell;
       }
