@@ -2,14 +2,12 @@
  * The shared store: a real Redis through ioredis. One Lua script and one round trip per
  * decision (EVALSHA; on NOSCRIPT, e.g. after a Redis restart, ioredis resends it as EVAL, which
  * loads it again). Never hangs and never crashes the process: no offline queue (commands fail
- * at once while disconnected), a bounded command timeout (one timer for all commands in flight,
- * see deadlines.ts), no retries of in-flight commands, and reconnection in the background, so
- * the engine recovers by itself when Redis returns.
+ * at once while disconnected), a bounded command timeout, no retries of in-flight commands,
+ * and reconnection in the background, so the engine recovers by itself when Redis returns.
  * @module
  */
 import type { RedisOptions } from 'ioredis';
 import type { MeterName } from '../contract/model.js';
-import { Deadlines } from './deadlines.js';
 import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
 import { createRedisClient, deleteMatching, redisReady, type RedisClient } from './redis-client.js';
 import { evaluateLua, RECORD_USAGE_LUA } from './redis-script.js';
@@ -22,7 +20,7 @@ export interface RedisStoreOptions {
   cluster?: readonly string[];
   /** Namespace prepended to every key (before the hash tag). Default `tl:`. */
   prefix?: string;
-  /** A command not answered in this time (at most a quarter more) fails, and the decision follows `failMode`. Default 1000. */
+  /** A command not answered in this time fails (and the decision follows `failMode`). Default 1000. */
   commandTimeoutMs?: number;
   /** Give up one connection attempt after this long. Default 1000. */
   connectTimeoutMs?: number;
@@ -56,18 +54,11 @@ export class RedisStore implements PolicyStore {
   private readonly slack: number;
   private readonly evalScript: ScriptFn;
   private readonly usageScript: ScriptFn;
-  private readonly deadlines: Deadlines;
   /** This store's property on the keys arrays it is given: the prefixed keys. */
   private readonly slot = Symbol('RedisStore keys');
-  /** For `reset`, which scans the whole keyspace: ten command timeouts. */
-  private readonly resetDeadlines: Deadlines;
 
   constructor(options: RedisStoreOptions = {}) {
-    const timeoutMs = options.commandTimeoutMs ?? 1000;
-    // ioredis's commandTimeout (a timer per command) is replaced by this store's Deadlines
-    this.client = createRedisClient({ url: options.url, cluster: options.cluster }, { ...options, redis: { ...options.redis, commandTimeout: undefined } });
-    this.deadlines = new Deadlines(timeoutMs);
-    this.resetDeadlines = new Deadlines(timeoutMs * 10);
+    this.client = createRedisClient({ url: options.url, cluster: options.cluster }, options);
     this.prefix = options.prefix ?? 'tl:';
     this.slack = Math.max(1000, Math.ceil(options.ttlSlackMs ?? 60_000));
     this.client.defineCommand('tlEvaluate', { lua: evaluateLua(this.slack) });
@@ -92,7 +83,7 @@ export class RedisStore implements PolicyStore {
     if (m > 0) args.push(this.prefix + req.usageKey);
     args.push(req.now, req.consume ? 1 : 0, ...specArg(specs));
     for (let j = 0; j < m; j++) args.push(meters[j]!);
-    const reply = (await this.deadlines.watch(this.evalScript(...args))) as number[];
+    const reply = (await this.evalScript(...args)) as number[];
     const limiters: LimiterResult[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const s = specs[i]!;
@@ -125,13 +116,13 @@ export class RedisStore implements PolicyStore {
     const entries = Object.entries(deltas);
     if (entries.length === 0) return {};
     const ttl = monthOf(nowMs).end + USAGE_RETENTION_MS - nowMs;
-    const reply = (await this.deadlines.watch(this.usageScript(this.prefix + usageKey(tenantId, nowMs), ttl, ...entries.flat()))) as number[];
+    const reply = (await this.usageScript(this.prefix + usageKey(tenantId, nowMs), ttl, ...entries.flat())) as number[];
     return Object.fromEntries(entries.map(([meter], i) => [meter, reply[i]!]));
   }
 
   async getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Promise<Record<MeterName, number>> {
     if (meters.length === 0) return {};
-    const values = await this.deadlines.watch(this.client.hmget(this.prefix + usageKey(tenantId, nowMs), ...meters));
+    const values = await this.client.hmget(this.prefix + usageKey(tenantId, nowMs), ...meters);
     return Object.fromEntries(meters.map((meter, i) => [meter, Number(values[i] ?? 0)]));
   }
 
@@ -139,23 +130,19 @@ export class RedisStore implements PolicyStore {
     const entries = Object.entries(values);
     if (entries.length === 0) return;
     const key = this.prefix + usageKey(tenantId, nowMs);
-    await this.deadlines.watch(
-      this.client
-        .multi()
-        .hset(key, Object.fromEntries(entries))
-        .pexpire(key, monthOf(nowMs).end + USAGE_RETENTION_MS - nowMs)
-        .exec(),
-    );
+    await this.client
+      .multi()
+      .hset(key, Object.fromEntries(entries))
+      .pexpire(key, monthOf(nowMs).end + USAGE_RETENTION_MS - nowMs)
+      .exec();
   }
 
   /** Delete every key under the prefix (SCAN + UNLINK, on every master of a Cluster). */
   async reset(): Promise<void> {
-    await this.resetDeadlines.watch(deleteMatching(this.client, `${this.prefix}*`));
+    await deleteMatching(this.client, `${this.prefix}*`);
   }
 
   async close(): Promise<void> {
-    this.deadlines.stop();
-    this.resetDeadlines.stop();
     this.client.disconnect();
   }
 }
