@@ -19,6 +19,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type as osType 
 import { join } from 'node:path';
 import { repoRoot } from '../src/contract/index.js';
 import { barChart, formatNumber, type Bar } from './lib/svg.js';
+import { keyBytesRows, keyBytesTable } from './lib/key-bytes.js';
 import { parseSummary, type SummaryValue } from './lib/summary.js';
 
 const OUT = join(repoRoot, 'generated', 'bench');
@@ -243,6 +244,13 @@ function mockSection(run: BenchRun | undefined): Section {
   return { markdown, charts: { 'mock.svg': chart }, ratios };
 }
 
+/** The single-policy rows of bench:policy: `fixed` (memory_dps/redis_dps) is the head-to-head one, rlf's algorithm. */
+const POLICY_ROWS = [
+  { label: 'fixed-window (head-to-head: rlf is a fixed window)', memory: 'memory_dps', redis: 'redis_dps', p99: 'memory_p99_us', redisP99: 'redis_p99_ms' },
+  { label: 'sliding-window-counter (≤ 2L − 1 in any window)', memory: 'memory_counter_dps', redis: 'redis_counter_dps', p99: '', redisP99: '' },
+  { label: 'sliding-window, exact log (≤ L in any window)', memory: 'memory_log_dps', redis: 'redis_log_dps', p99: '', redisP99: '' },
+];
+
 function policySection(run: BenchRun | undefined): Section {
   const title = 'Policy engine: our stores vs rate-limiter-flexible';
   if (run?.status !== 'ok') return notRun(title, run, 'policy');
@@ -250,13 +258,19 @@ function policySection(run: BenchRun | undefined): Section {
   const rlfMemory = num(run, 'rlf_memory_dps');
   const redis = num(run, 'redis_dps');
   const redis3 = num(run, 'redis3_dps');
+  const redis3Counter = num(run, 'redis3_counter_dps');
   const rlfRedis = num(run, 'rlf_redis_dps');
   const note = (v: number, base: number) => (Number.isFinite(v) ? `${formatNumber(v)}/s · ${times(ratio(v, base))}` : 'not measured');
   const memoryChart = barChart({
     title: 'Rate limiting in memory (decisions/s, higher is better)',
     subtitle: 'check and consume one unit for one of 10,000 keys; one process, back to back; ratio vs rate-limiter-flexible',
     bars: [
-      { label: 'Traceloom MemoryStore', value: memory, tone: 'ours', note: note(memory, rlfMemory) },
+      ...POLICY_ROWS.map((r) => ({
+        label: `Traceloom ${r.label.split(' ')[0]}`,
+        value: num(run, r.memory),
+        tone: 'ours' as const,
+        note: note(num(run, r.memory), rlfMemory),
+      })),
       { label: 'RateLimiterMemory (rlf)', value: rlfMemory, tone: 'other', note: note(rlfMemory, rlfMemory) },
     ],
   });
@@ -264,7 +278,12 @@ function policySection(run: BenchRun | undefined): Section {
     title: 'Rate limiting on Redis (decisions/s, higher is better)',
     subtitle: 'one round trip per decision, 64 in flight, real redis-server on loopback; ratio vs rate-limiter-flexible',
     bars: [
-      { label: 'Traceloom RedisStore', value: redis, tone: 'ours', note: note(redis, rlfRedis) },
+      ...POLICY_ROWS.map((r) => ({
+        label: `Traceloom ${r.label.split(' ')[0]}`,
+        value: num(run, r.redis),
+        tone: 'ours' as const,
+        note: note(num(run, r.redis), rlfRedis),
+      })),
       { label: 'Traceloom, 3 policies at once', value: redis3, tone: 'ours', note: note(redis3, rlfRedis) },
       { label: 'RateLimiterRedis (rlf)', value: rlfRedis, tone: 'other', note: note(rlfRedis, rlfRedis) },
     ],
@@ -272,29 +291,54 @@ function policySection(run: BenchRun | undefined): Section {
   const ratios = {
     memory_vs_rlf: round(ratio(memory, rlfMemory), 2),
     redis_vs_rlf: round(ratio(redis, rlfRedis), 2),
+    memory_counter_vs_rlf: round(ratio(num(run, 'memory_counter_dps'), rlfMemory), 2),
+    redis_counter_vs_rlf: round(ratio(num(run, 'redis_counter_dps'), rlfRedis), 2),
+    memory_log_vs_rlf: round(ratio(num(run, 'memory_log_dps'), rlfMemory), 2),
+    redis_log_vs_rlf: round(ratio(num(run, 'redis_log_dps'), rlfRedis), 2),
     redis3_vs_rlf: round(ratio(redis3, rlfRedis), 2),
   };
+  const p99 = (key: string, unit: string) => (key ? `${n2(num(run, key))} ${unit}` : '—');
+  const bytes = keyBytesRows(run.values);
   const markdown = [
     `## ${title}`,
     '',
-    `In memory our engine makes **${times(ratio(memory, rlfMemory))}** the decisions/s of rate-limiter-flexible's \`RateLimiterMemory\`; on Redis **${times(ratio(redis, rlfRedis))}** those of \`RateLimiterRedis\`, and with three policies checked and consumed atomically in one trip (what \`GET /v1/traces\` on the enterprise plan needs) **${times(ratio(redis3, rlfRedis))}**.`,
+    `Same algorithm on both sides (a fixed window), our engine makes **${times(ratio(memory, rlfMemory))}** the decisions/s of rate-limiter-flexible's \`RateLimiterMemory\` in memory and **${times(ratio(redis, rlfRedis))}** those of \`RateLimiterRedis\` on Redis. With three policies checked and consumed atomically in one trip (what \`GET /v1/traces\` on the enterprise plan needs, \`default\` as the contract's exact log) it makes **${n0(redis3)}/s** (${n0(redis3Counter)}/s with \`default\` as a sliding-window counter).`,
     '',
     '![Rate limiting in memory](policy-memory.svg)',
     '',
     '![Rate limiting on Redis](policy-redis.svg)',
     '',
     table(
-      ['job', 'Traceloom', 'rate-limiter-flexible', 'ratio', 'Traceloom p99'],
+      ['job (our algorithm)', 'memory', 'vs rlf', 'Redis', 'vs rlf', 'p99 memory', 'p99 Redis'],
       [
-        ['memory, 1 policy', `${n0(memory)}/s`, `${n0(rlfMemory)}/s`, times(ratio(memory, rlfMemory)), `${n2(num(run, 'memory_p99_us'))} µs`],
-        ['Redis, 1 policy', `${n0(redis)}/s`, `${n0(rlfRedis)}/s`, times(ratio(redis, rlfRedis)), `${n2(num(run, 'redis_p99_ms'))} ms`],
-        ['Redis, 3 policies (one trip)', `${n0(redis3)}/s`, '(one policy only)', times(ratio(redis3, rlfRedis)), '—'],
+        ...POLICY_ROWS.map((r) => [
+          r.label,
+          `${n0(num(run, r.memory))}/s`,
+          times(ratio(num(run, r.memory), rlfMemory)),
+          `${n0(num(run, r.redis))}/s`,
+          times(ratio(num(run, r.redis), rlfRedis)),
+          p99(r.p99, 'µs'),
+          p99(r.redisP99, 'ms'),
+        ]),
+        ['rate-limiter-flexible (fixed window)', `${n0(rlfMemory)}/s`, '1×', `${n0(rlfRedis)}/s`, '1×', '—', '—'],
+        ['Redis, 3 policies in one trip (log + GCRA + fixed)', '—', '—', `${n0(redis3)}/s`, times(ratio(redis3, rlfRedis)), '—', p99('redis3_p99_ms', 'ms')],
+        ['… with `default` as a sliding-window counter', '—', '—', `${n0(redis3Counter)}/s`, times(ratio(redis3Counter, rlfRedis)), '—', '—'],
       ],
-      'lrrrr',
+      'lrrrrrr',
     ),
     '',
-    'Not the same algorithm on both sides: ours is an exact sliding log (GCRA for bursts), rlf a fixed window, the cheapest kind there is. Medians over rounds after a warm-up; bench/policy.ts describes the jobs and the method.',
+    "Medians over rounds after a warm-up; bench/policy.ts describes the jobs and the method. Every row returns the full decision with each policy's state for the rate-limit headers; rlf returns one counter.",
     '',
+    ...(bytes.length > 0
+      ? [
+          '### Redis memory per active key',
+          '',
+          "One key per policy filled to each plan's limit, then `MEMORY USAGE` (key name included); ×100,000 for 100,000 active keys. `default_counter` is `default` as a sliding-window counter (not what the contract uses).",
+          '',
+          keyBytesTable(bytes, formatNumber),
+          '',
+        ]
+      : []),
   ].join('\n');
   return { markdown, charts: { 'policy-memory.svg': memoryChart, 'policy-redis.svg': redisChart }, ratios };
 }

@@ -42,7 +42,14 @@ export interface Plan {
 }
 
 export type PolicyScope = 'api_key' | 'tenant' | 'ip';
-export type PolicyAlgorithm = 'fixed-window' | 'sliding-window' | 'token-bucket';
+/**
+ * How a policy counts (`algorithm` in `x-traceloom`): `fixed-window` (a counter per aligned
+ * window), `sliding-window` (the exact log: at most `limit` in any window, one stored stamp per
+ * admitted request), `sliding-window-counter` (two window counters weighted by overlap: O(1)
+ * state, at most `limit` per aligned window and at most 2·limit − 1 in any window; see
+ * SLIDING_COUNTER_ERROR_BOUND in src/policy), `token-bucket` (GCRA).
+ */
+export type PolicyAlgorithm = 'fixed-window' | 'sliding-window' | 'sliding-window-counter' | 'token-bucket';
 
 export interface RateLimitPolicy {
   name: string;

@@ -13,7 +13,7 @@ export type SourceOf = (pointer: string) => { file: string; pointer: string };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 const SCOPES: PolicyScope[] = ['api_key', 'tenant', 'ip'];
-const ALGORITHMS: PolicyAlgorithm[] = ['fixed-window', 'sliding-window', 'token-bucket'];
+const ALGORITHMS: PolicyAlgorithm[] = ['fixed-window', 'sliding-window', 'sliding-window-counter', 'token-bucket'];
 const UNITS_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const UNITS_B: Record<string, number> = { B: 1, KB: 1024, MB: 1024 * 1024 };
 

@@ -16,6 +16,13 @@ export interface CompiledLimiter extends LimiterSpec {
   keyPart: string;
 }
 
+/** The store keys of one (tenant, API key) pair; the ids are kept to tell a hit from a collision. */
+export interface CachedKeys {
+  tenantId: string;
+  apiKeyId: string;
+  keys: readonly string[];
+}
+
 export interface CompiledOperation {
   plan: Plan;
   /** Lowest plan allowed, or null when every plan may call. */
@@ -23,15 +30,21 @@ export interface CompiledOperation {
   limiters: CompiledLimiter[];
   /** Some limiter counts per ip (its keys are not cached). */
   hasIpScope: boolean;
-  /** Store keys per tenant, per API key (maintained by `decide`). */
-  keyCache: Map<string, Map<string, readonly string[]>>;
+  /** Store keys of recent requests, by API key id (or tenant id without one); maintained by `decide`. */
+  keyCache: Map<string, CachedKeys>;
 }
 
 const ALGORITHM_KIND: Record<RateLimitPolicy['algorithm'], LimiterKind> = {
   'fixed-window': 'fixed',
   'sliding-window': 'sliding',
+  'sliding-window-counter': 'counter',
   'token-bucket': 'gcra',
 };
+
+/** The store's limiter kind for a contract algorithm. */
+export function kindOf(algorithm: RateLimitPolicy['algorithm']): LimiterKind {
+  return ALGORITHM_KIND[algorithm];
+}
 
 /**
  * Burst semantics (fixed): a policy of limit L per window W with burst `{multiplier m, seconds d}`

@@ -63,32 +63,28 @@ let keyCacheEntries = 0;
 const cachingOps = new Set<CompiledOperation>();
 
 /**
- * The store keys of the operation's limiters for this request. Cached per (tenant, API key) on
- * the compiled operation: the hot path then builds no strings, and the cached strings carry
- * their hash, which makes MemoryStore's lookups cheap. When the caches of all operations hold
- * KEY_CACHE_MAX entries they are all dropped. Requests with ip-scoped limiters or without a
- * tenant are not cached (an unbounded key space).
+ * The store keys of the operation's limiters for this request. Cached on the compiled operation
+ * by API key id (tenant id without one): one Map lookup on the hot path, no string building, and
+ * the cached strings carry their hash, which makes MemoryStore's lookups cheap. An entry is a hit
+ * only when both ids match (the same key id under two tenants just replaces the entry). When the
+ * caches of all operations hold KEY_CACHE_MAX entries they are all dropped. Requests with
+ * ip-scoped limiters or without a tenant are not cached (an unbounded key space).
  */
 function limiterKeys(c: CompiledOperation, facts: RequestFacts): readonly string[] {
   const tenantId = facts.tenantId;
   if (tenantId === null || c.hasIpScope) return buildKeys(c, facts);
   const apiKeyId = facts.apiKeyId ?? '';
-  let byKey = c.keyCache.get(tenantId);
-  let keys = byKey?.get(apiKeyId);
-  if (keys !== undefined) return keys;
-  if (++keyCacheEntries > KEY_CACHE_MAX) {
+  const id = apiKeyId === '' ? tenantId : apiKeyId;
+  const hit = c.keyCache.get(id);
+  if (hit !== undefined && hit.tenantId === tenantId && hit.apiKeyId === apiKeyId) return hit.keys;
+  if (hit === undefined && ++keyCacheEntries > KEY_CACHE_MAX) {
     for (const op of cachingOps) op.keyCache.clear();
     cachingOps.clear();
     keyCacheEntries = 1;
-    byKey = undefined;
   }
-  if (byKey === undefined) {
-    byKey = new Map();
-    c.keyCache.set(tenantId, byKey);
-    cachingOps.add(c);
-  }
-  keys = buildKeys(c, facts);
-  byKey.set(apiKeyId, keys);
+  const keys = buildKeys(c, facts);
+  c.keyCache.set(id, { tenantId, apiKeyId, keys });
+  cachingOps.add(c);
   return keys;
 }
 

@@ -16,6 +16,7 @@ export { rateLimitHeaders, RATE_LIMIT_HEADER_NAMES } from './headers.js';
 export { problem, PROBLEM_CONTENT_TYPE, type Problem, type ProblemOptions } from './problem.js';
 export { monthOf as usagePeriod, type MonthSpan } from './keys.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { SLIDING_COUNTER_ERROR_BOUND } from './counter.js';
 export {
   applyOverrides,
   overridesFromEnv,

@@ -7,17 +7,18 @@
  *   {t:ten_1}:rl:s:default:k:key_1         sliding log of `default` for API key key_1
  *   {t:ten_1}:rl:g:default.burst:k:key_1   GCRA bucket of its burst companion
  *   {t:ten_1}:rl:f:reads:t                 fixed window of `reads` for the whole tenant
+ *   {t:ten_1}:rl:c:audit:t                 a sliding-window counter (two weighted windows)
  *   {t:ten_1}:rl:f:x:ip:203.0.113.7        an ip-scoped policy (counted per tenant and ip)
  *   {t:ten_1}:use:2026-03                  usage hash (meter → count) for March 2026
  *
- * The algorithm letter (f/s/g) is part of the key so a contract change of algorithm never meets
+ * The algorithm letter (f/s/c/g) is part of the key so a contract change of algorithm never meets
  * state of another shape. Stores prepend their own namespace (RedisStore: `tl:`).
  * @module
  */
 import type { PolicyScope } from '../contract/model.js';
 import type { LimiterKind } from './types.js';
 
-const KIND_LETTER: Record<LimiterKind, string> = { fixed: 'f', sliding: 's', gcra: 'g' };
+const KIND_LETTER: Record<LimiterKind, string> = { fixed: 'f', sliding: 's', counter: 'c', gcra: 'g' };
 
 /** Braces would end the hash tag early; percent-encode them (and `%`) in ids. */
 function safe(id: string): string {

@@ -111,7 +111,8 @@ function checkFactor(name: string, factor: number | undefined): void {
  * 1. `scale` multiplies every policy's limits, windows and burst durations;
  * 2. each entry of `policies` sets that policy to LIMIT per WINDOW on every plan and drops its
  *    burst, so exactly LIMIT requests are admitted per WINDOW (a token bucket becomes a sliding
- *    window, the only way that promise holds; fixed and sliding windows keep their algorithm);
+ *    window, the only way that promise holds; fixed windows and sliding logs keep their algorithm,
+ *    and so do sliding-window counters: exactly LIMIT per aligned WINDOW, see counter.ts for any window);
  * 3. `enabled: false` removes every operation's policies (no 429s, no rate-limit headers).
  * Throws, naming the known policies, on an unknown policy name.
  */

@@ -10,8 +10,8 @@ import type { RedisOptions } from 'ioredis';
 import type { MeterName } from '../contract/model.js';
 import { USAGE_RETENTION_MS, monthOf, usageKey } from './keys.js';
 import { createRedisClient, deleteMatching, redisReady, type RedisClient } from './redis-client.js';
-import { EVALUATE_LUA, RECORD_USAGE_LUA } from './redis-script.js';
-import type { EvaluateRequest, EvaluateResult, LimiterResult, PolicyStore } from './types.js';
+import { evaluateLua, RECORD_USAGE_LUA } from './redis-script.js';
+import type { EvaluateRequest, EvaluateResult, LimiterResult, LimiterSpec, PolicyStore } from './types.js';
 
 export interface RedisStoreOptions {
   /** `redis://host:port/db`. Default `redis://127.0.0.1:6379`. */
@@ -32,7 +32,18 @@ export interface RedisStoreOptions {
   redis?: RedisOptions;
 }
 
-const KIND_ARG = { fixed: 'f', sliding: 's', gcra: 'g' } as const;
+const KIND_ARG = { fixed: 'f', sliding: 's', counter: 'c', gcra: 'g' } as const;
+
+/** The script's limiter arguments for `specs` (n, then kind, limit, windowMs each), built once per specs array. */
+const specArgs = new WeakMap<readonly LimiterSpec[], readonly string[]>();
+function specArg(specs: readonly LimiterSpec[]): readonly string[] {
+  let args = specArgs.get(specs);
+  if (args === undefined) {
+    args = [String(specs.length), ...specs.flatMap((s) => [KIND_ARG[s.kind], String(s.limit), String(s.windowMs)])];
+    specArgs.set(specs, args);
+  }
+  return args;
+}
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -43,12 +54,14 @@ export class RedisStore implements PolicyStore {
   private readonly slack: number;
   private readonly evalScript: ScriptFn;
   private readonly usageScript: ScriptFn;
+  /** This store's property on the keys arrays it is given: the prefixed keys. */
+  private readonly slot = Symbol('RedisStore keys');
 
   constructor(options: RedisStoreOptions = {}) {
     this.client = createRedisClient({ url: options.url, cluster: options.cluster }, options);
     this.prefix = options.prefix ?? 'tl:';
     this.slack = Math.max(1000, Math.ceil(options.ttlSlackMs ?? 60_000));
-    this.client.defineCommand('tlEvaluate', { lua: EVALUATE_LUA });
+    this.client.defineCommand('tlEvaluate', { lua: evaluateLua(this.slack) });
     this.client.defineCommand('tlRecordUsage', { lua: RECORD_USAGE_LUA, numberOfKeys: 1 });
     const commands = this.client as unknown as Record<string, ScriptFn>;
     this.evalScript = commands['tlEvaluate']!.bind(this.client);
@@ -65,13 +78,10 @@ export class RedisStore implements PolicyStore {
     const n = specs.length;
     const m = req.usageKey !== null ? meters.length : 0;
     const args: (string | number)[] = [n + (m > 0 ? 1 : 0)];
-    for (let i = 0; i < n; i++) args.push(this.prefix + keys[i]);
+    const prefixed = this.prefixed(keys);
+    for (let i = 0; i < n; i++) args.push(prefixed[i]!);
     if (m > 0) args.push(this.prefix + req.usageKey);
-    args.push(req.now, req.consume ? 1 : 0, n, m, this.slack);
-    for (let i = 0; i < n; i++) {
-      const s = specs[i]!;
-      args.push(KIND_ARG[s.kind], s.limit, s.windowMs);
-    }
+    args.push(req.now, req.consume ? 1 : 0, ...specArg(specs));
     for (let j = 0; j < m; j++) args.push(meters[j]!);
     const reply = (await this.evalScript(...args)) as number[];
     const limiters: LimiterResult[] = new Array(n);
@@ -87,6 +97,19 @@ export class RedisStore implements PolicyStore {
       };
     }
     return { allowed: reply[0] === 1, limiters, usage: m > 0 ? reply.slice(1 + 3 * n) : [] };
+  }
+
+  /**
+   * `keys` with this store's prefix. Kept on the keys array (under this store's symbol): `decide`
+   * caches its keys arrays, so a decision sends strings built once, not a concatenation per call.
+   */
+  private prefixed(keys: readonly string[]): readonly string[] {
+    const keyed = keys as readonly string[] & { [slot: symbol]: readonly string[] | undefined };
+    const cached = keyed[this.slot];
+    if (cached !== undefined) return cached;
+    const built = keys.map((k) => this.prefix + k);
+    if (keys.length > 0 && Object.isExtensible(keys)) keyed[this.slot] = built;
+    return built;
   }
 
   async recordUsage(tenantId: string, deltas: Readonly<Record<MeterName, number>>, nowMs: number): Promise<Record<MeterName, number>> {

@@ -47,8 +47,10 @@ export interface PolicyState {
   remaining: number;
   /**
    * When more quota next becomes available (ms epoch): the window end for fixed windows, the
-   * expiry of the entry whose departure frees a unit for sliding logs, the next whole token for
-   * buckets; `now` when nothing is used. For a refused limiter it is exactly when it admits again.
+   * expiry of the entry whose departure frees a unit for sliding logs, the moment the weighted
+   * previous window has decayed by one more unit for sliding-window counters, the next whole
+   * token for buckets; `now` when nothing is used. For a refused limiter it is exactly when it
+   * admits again.
    */
   resetAt: number;
   /** Window (`w`) in seconds. */
@@ -82,17 +84,17 @@ export interface Decision {
   now: number;
 }
 
-/** Limiter algorithms as the stores know them: fixed window, sliding log, GCRA bucket. */
-export type LimiterKind = 'fixed' | 'sliding' | 'gcra';
+/** Limiter algorithms as the stores know them: fixed window, sliding log, sliding-window counter, GCRA bucket. */
+export type LimiterKind = 'fixed' | 'sliding' | 'counter' | 'gcra';
 
 /** What a store needs to evaluate one limiter; static per (operation, plan), keys vary. */
 export interface LimiterSpec {
   /** Reported back in the result (`default`, `default.burst`, …). */
   name: string;
   kind: LimiterKind;
-  /** fixed/sliding: requests per window; gcra: bucket capacity. */
+  /** fixed/sliding/counter: requests per window; gcra: bucket capacity. */
   limit: number;
-  /** fixed/sliding: window; gcra: time to refill the whole bucket (capacity × emission interval). */
+  /** fixed/sliding/counter: window; gcra: time to refill the whole bucket (capacity × emission interval). */
   windowMs: number;
   windowSeconds: number;
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { barChart, escapeXml, formatNumber, niceMax } from '../../bench/lib/svg.js';
+import { keyBytesRows, keyBytesTable } from '../../bench/lib/key-bytes.js';
 import { parseSummary } from '../../bench/lib/summary.js';
 
 describe('parseSummary', () => {
@@ -84,5 +85,29 @@ describe('number formatting', () => {
     { given: 0, want: 1 },
   ])('niceMax($given) = $want', ({ given, want }) => {
     expect(niceMax(given)).toBeCloseTo(want, 9);
+  });
+});
+
+describe('Redis bytes per key (bench:policy summary)', () => {
+  const values = parseSummary(
+    'bench:policy memory_dps=1 bytes.default.free=808 mb100k.default.free=80.8 bytes.default.burst.free=136 bytes.default.pro=10448 bytes.ai.all=392\n',
+    'policy',
+  )!.values;
+
+  it('reads the bytes.<policy>.<plan> pairs as rows, a burst companion keeping its dotted name', () => {
+    expect(keyBytesRows(values)).toEqual([
+      { policy: 'default', plan: 'free', bytes: 808, mb100k: 80.8 },
+      { policy: 'default.burst', plan: 'free', bytes: 136, mb100k: 13.6 },
+      { policy: 'default', plan: 'pro', bytes: 10448, mb100k: 1044.8 },
+      { policy: 'ai', plan: 'all', bytes: 392, mb100k: 39.2 },
+    ]);
+  });
+
+  it('renders one row per policy and one column per plan; a policy measured once fills every plan', () => {
+    const md = keyBytesTable(keyBytesRows(values), formatNumber);
+    expect(md.split('\n')[0]).toBe('| policy | free | pro |');
+    expect(md).toContain('| default | 808 B · 80.8 MB | 10,448 B · 1,045 MB |');
+    expect(md).toContain('| default.burst | 136 B · 13.6 MB | — |');
+    expect(md).toContain('| ai | 392 B · 39.2 MB | 392 B · 39.2 MB |');
   });
 });

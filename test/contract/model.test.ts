@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractError, loadContract, readModel, repoRoot, type OpenApiDocument } from '../../src/contract/index.js';
+import { compileOperation } from '../../src/policy/compile.js';
 import { clone, contract } from './fixtures.js';
 
 type Mutation = (doc: OpenApiDocument) => void;
@@ -89,7 +90,7 @@ const cases: { given: string; mutate: Mutation; pointer: string; want: RegExp }[
       xt(d).rate_limit_policies.audit.algorithm = 'leaky';
     },
     pointer: '/x-traceloom/rate_limit_policies/audit/algorithm',
-    want: /allowed: fixed-window, sliding-window, token-bucket/,
+    want: /allowed: fixed-window, sliding-window, sliding-window-counter, token-bucket/,
   },
   {
     given: 'an unknown scope',
@@ -194,6 +195,17 @@ describe('reading the contract model', () => {
     expect(model.plans[4]!.quotas.traces).toBeNull();
   });
 
+  it('reads `algorithm: sliding-window-counter` and compiles it to a counter limiter with its own keys', async () => {
+    const { document } = await contract();
+    const doc = clone(document);
+    xt(doc).rate_limit_policies.audit.algorithm = 'sliding-window-counter';
+    const model = readModel(doc);
+    expect(model.policies.audit!.algorithm).toBe('sliding-window-counter');
+    const operation = model.operations.find((o) => o.operationId === 'listAuditEvents')!;
+    const audit = compileOperation(model, operation, 'team').limiters.find((l) => l.name === 'audit')!;
+    expect(audit).toMatchObject({ kind: 'counter', limit: 30, windowMs: 60_000, keyPart: ':rl:c:audit:t' });
+  });
+
   it.each(cases)('rejects $given, naming the pointer and what is allowed', async ({ mutate, pointer, want }) => {
     const { document } = await contract();
     const doc = clone(document);
@@ -216,7 +228,7 @@ describe('reading the contract model', () => {
       const file = join(dir, 'traceloom.yaml');
       await writeFile(file, (await readFile(file, 'utf8')).replace('algorithm: fixed-window', 'algorithm: leaky-bucket'));
       await expect(loadContract(join(dir, 'openapi.yaml'))).rejects.toThrow(
-        /traceloom\.yaml#\/rate_limit_policies\/reads\/algorithm: policy `reads` algorithm is `leaky-bucket`; allowed: fixed-window, sliding-window, token-bucket/,
+        /traceloom\.yaml#\/rate_limit_policies\/reads\/algorithm: policy `reads` algorithm is `leaky-bucket`; allowed: fixed-window, sliding-window, sliding-window-counter, token-bucket/,
       );
       const paths = join(dir, 'paths', 'ingest.yaml');
       await writeFile(paths, (await readFile(paths, 'utf8')).replace('- default', '- reeds'));

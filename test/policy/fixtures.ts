@@ -179,3 +179,28 @@ let seq = 0;
 export function freshTenant(label = 't'): string {
   return `ten_${label}_${process.pid}_${++seq}`;
 }
+
+/** The model with policy `name` switched to another algorithm (everything else unchanged). */
+export function withAlgorithm(model: ContractModel, name: string, algorithm: RateLimitPolicy['algorithm']): ContractModel {
+  const policy = model.policies[name];
+  if (!policy) throw new Error(`no policy ${name} in the model`);
+  return { ...model, policies: { ...model.policies, [name]: { ...policy, algorithm } } };
+}
+
+/** The most admissions in any window of `windowMs` (half-open) among sorted admission times. */
+export function maxInAnyWindow(admittedAt: readonly number[], windowMs: number): number {
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < admittedAt.length; hi++) {
+    while (admittedAt[hi]! - admittedAt[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+/** The most admissions in one aligned window `[k·W, (k+1)·W)`. */
+export function maxInAlignedWindow(admittedAt: readonly number[], windowMs: number): number {
+  const counts = new Map<number, number>();
+  for (const t of admittedAt) counts.set(Math.floor(t / windowMs), (counts.get(Math.floor(t / windowMs)) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
+}

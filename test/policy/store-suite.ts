@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyOverrides, decide, problem, rateLimitHeaders, type Clock, type Decision, type PolicyStore, type RequestFacts } from '../../src/policy/index.js';
 import type { ContractModel } from '../../src/contract/model.js';
-import { buildModel, facts, freshTenant, skewed, testClock, type TestClock } from './fixtures.js';
+import { SLIDING_COUNTER_ERROR_BOUND } from '../../src/policy/counter.js';
+import { buildModel, facts, freshTenant, maxInAlignedWindow, maxInAnyWindow, skewed, testClock, withAlgorithm, type TestClock } from './fixtures.js';
 
 export interface StoreHarness {
   /** A store over the shared state; each call may be another instance (another engine). */
@@ -44,17 +45,21 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
       await harness?.close();
     });
 
-    it('admits exactly 100 of 200 concurrent decisions against a limit of 100, from two engine instances', async () => {
-      const model = applyOverrides(base, { policies: { default: { limit: 100, windowSeconds: 60 } } });
-      const other = await harness.open();
-      const clock = testClock();
-      const f = facts(model, 'ingestTrace', { tenantId: freshTenant('conc'), plan: 'pro' });
-      const decisions = await Promise.all(Array.from({ length: 200 }, (_, i) => decide(f, model, i % 2 ? store : other, clock)));
-      const admitted = decisions.filter((d) => d.allowed);
-      expect(admitted).toHaveLength(100);
-      // every admitted request saw a distinct remaining count: the store serialised them
-      expect(new Set(admitted.map((d) => byName(d, 'default').remaining))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => i)));
-      expect(decisions.filter((d) => !d.allowed).every((d) => d.status === 429 && d.violated.join() === 'default')).toBe(true);
+    describe('admits exactly 100 of 200 concurrent decisions against a limit of 100, from two engine instances', () => {
+      for (const algorithm of ['sliding-window', 'sliding-window-counter', 'fixed-window'] as const) {
+        it(algorithm, async () => {
+          const model = applyOverrides(withAlgorithm(base, 'default', algorithm), { policies: { default: { limit: 100, windowSeconds: 60 } } });
+          const other = await harness.open();
+          const clock = testClock();
+          const f = facts(model, 'ingestTrace', { tenantId: freshTenant('conc'), plan: 'pro' });
+          const decisions = await Promise.all(Array.from({ length: 200 }, (_, i) => decide(f, model, i % 2 ? store : other, clock)));
+          const admitted = decisions.filter((d) => d.allowed);
+          expect(admitted).toHaveLength(100);
+          // every admitted request saw a distinct remaining count: the store serialised them
+          expect(new Set(admitted.map((d) => byName(d, 'default').remaining))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => i)));
+          expect(decisions.filter((d) => !d.allowed).every((d) => d.status === 429 && d.violated.join() === 'default')).toBe(true);
+        });
+      }
     });
 
     describe('window edges', () => {
@@ -82,6 +87,22 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
             { at: 3000, send: 15, want: 10 },
           ],
         },
+        {
+          // the previous window's 20 weigh (2000 − e)/2000 each: one more slot every 100 ms
+          name: 'sliding-window counter `default=20/2s` weighs the previous window by its overlap',
+          model: () => applyOverrides(withAlgorithm(base, 'default', 'sliding-window-counter'), { policies: { default: { limit: 20, windowSeconds: 2 } } }),
+          operation: 'ingestTrace',
+          steps: [
+            { at: 0, send: 25, want: 20 },
+            { at: 1999, send: 1, want: 0 },
+            { at: 2000, send: 5, want: 0 },
+            { at: 2099, send: 5, want: 0 },
+            { at: 2100, send: 5, want: 1 },
+            { at: 3000, send: 15, want: 9 },
+            { at: 3999, send: 15, want: 9 },
+            { at: 4000, send: 5, want: 1 },
+          ],
+        },
       ];
       for (const c of cases) {
         it(c.name, async () => {
@@ -93,6 +114,46 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
             clock.set(t0 + step.at);
             expect(allowedCount(await send(step.send, f, model, store, clock)), `at +${step.at} ms`).toBe(step.want);
           }
+        });
+      }
+    });
+
+    describe(`sliding-window-counter admits at most limit × (1 + bound) in any window (bound ${SLIDING_COUNTER_ERROR_BOUND}: at most 2L − 1), and at most L per aligned window`, () => {
+      const L = 10;
+      const W = 10_000;
+      const model = applyOverrides(withAlgorithm(base, 'default', 'sliding-window-counter'), { policies: { default: { limit: L, windowSeconds: W / 1000 } } });
+      let seed = 7;
+      const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+      const cases: { name: string; arrivals: () => number[]; wantMax?: number }[] = [
+        {
+          // the worst case: the previous window's L all at its last millisecond, then a request every 10 ms
+          name: 'previous window full at its very end (the worst case: exactly 2L − 1)',
+          arrivals: () => [...Array.from({ length: L }, () => W - 1), ...Array.from({ length: 2_000 }, (_, i) => W + i * 10)],
+          wantMax: 2 * L - 1,
+        },
+        {
+          name: 'a steady flood, a request every 50 ms for a minute',
+          arrivals: () => Array.from({ length: 1_200 }, (_, i) => i * 50),
+        },
+        {
+          name: 'random bursts over a minute',
+          arrivals: () => Array.from({ length: 600 }, () => Math.floor(random() * 60_000)).sort((a, b) => a - b),
+        },
+      ];
+      for (const c of cases) {
+        it(c.name, async () => {
+          const clock = testClock(Date.parse('2026-03-03T12:00:00Z'));
+          const t0 = clock.now(); // aligned to the 10 s windows
+          const f = facts(model, 'ingestTrace', { tenantId: freshTenant('bound') });
+          const admittedAt: number[] = [];
+          for (const at of c.arrivals()) {
+            clock.set(t0 + at);
+            if ((await decide(f, model, store, clock)).allowed) admittedAt.push(at);
+          }
+          const most = maxInAnyWindow(admittedAt, W);
+          expect(most).toBeLessThan(L * (1 + SLIDING_COUNTER_ERROR_BOUND));
+          expect(maxInAlignedWindow(admittedAt, W)).toBeLessThanOrEqual(L);
+          if (c.wantMax !== undefined) expect(most).toBe(c.wantMax);
         });
       }
     });
@@ -200,6 +261,14 @@ export function storeSuite(name: string, makeHarness: () => Promise<StoreHarness
         {
           name: 'sliding log `default=20/2s`',
           model: () => applyOverrides(base, { policies: { default: { limit: 20, windowSeconds: 2 } } }),
+          operation: 'ingestTrace',
+          plan: 'free',
+          fill: 20,
+          want: ['default'],
+        },
+        {
+          name: 'sliding-window counter `default=20/2s`',
+          model: () => applyOverrides(withAlgorithm(base, 'default', 'sliding-window-counter'), { policies: { default: { limit: 20, windowSeconds: 2 } } }),
           operation: 'ingestTrace',
           plan: 'free',
           fill: 20,
