@@ -1,11 +1,13 @@
 /**
  * The mock server (DESIGN §5). Read top to bottom, a request goes:
  *
- *   handle → clock.refresh → control API (controlStage) | docs | the shared pipeline (src/http)
- *          → dispatch: latency, chaos → a stateful resource (routes.ts) or Prism (answer.ts)
+ *   handle → clock.refresh (shared store only) → control API (controlStage) | docs
+ *          | the shared pipeline (src/http, on node:http through nodeExchange)
+ *          → dispatch: latency, chaos → a stateful resource (routes.ts) or Prism (answer.ts), via live.ts
  *
  * State lives behind a StateStore (memory, or Redis/Cluster shared by every instance); the
- * contract and fixtures are loaded into a {@link Live} that hot reload replaces whole.
+ * contract and fixtures are loaded from files into a {@link Live} (live.ts, built the same way
+ * for traceloom/msw) that hot reload replaces whole.
  * @module
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
