@@ -16,9 +16,9 @@ export interface PrismContext extends ExampleContext {
 
 /** Prism's answer to the request, or our problem for a forced or example error status. */
 export async function prismAnswer(ctx: PrismContext, req: OperationRequest): Promise<Answer> {
-  const pref = preferenceFor(ctx, req);
-  if ('problem' in pref || 'status' in pref) return pref as Answer;
-  if (pref.code !== undefined && pref.code >= 400) return forcedProblem(ctx, req, pref.code, pref.exampleKey);
+  const preferred = await preferenceFor(ctx, req);
+  if ('answer' in preferred) return preferred.answer;
+  const { pref } = preferred;
   let answer;
   try {
     answer = await (await ctx.prism()).answer(req, pref);

@@ -27,24 +27,30 @@ export function operationOf(ctx: ExampleContext, req: OperationRequest) {
 
 const invalid = (detail: string): Answer => ({ problem: 'invalid_request', members: { detail } });
 
-/** The request's preference, or the problem to answer when it cannot be met (bad syntax, an undeclared code). */
-export function preferenceFor(ctx: ExampleContext, req: OperationRequest): Preference | Answer {
+/**
+ * The request's preference, or the answer it already decides: the problem for bad syntax or a code
+ * the operation does not declare, or our problem for a forced 4xx/5xx.
+ */
+export async function preferenceFor(ctx: ExampleContext, req: OperationRequest): Promise<{ pref: Preference } | { answer: Answer }> {
   const pref = parsePreference(req);
-  if (typeof pref === 'string') return invalid(pref);
+  if (typeof pref === 'string') return { answer: invalid(pref) };
   const op = operationOf(ctx, req);
   if (pref.code !== undefined && !op.responses?.[String(pref.code)]) {
-    return invalid(
-      `Prefer code=${pref.code} is not declared for ${req.operation.method} ${req.operation.path}; declared: ${Object.keys(op.responses).join(', ')}.`,
-    );
+    return {
+      answer: invalid(
+        `Prefer code=${pref.code} is not declared for ${req.operation.method} ${req.operation.path}; declared: ${Object.keys(op.responses).join(', ')}.`,
+      ),
+    };
   }
-  return pref;
+  if (pref.code !== undefined && pref.code >= 400) return { answer: await forcedProblem(ctx, req, pref.code, pref.exampleKey) };
+  return { pref };
 }
 
 /** The contract's example answer for the request (the MSW handlers' stand-in for Prism's static answers). */
 export async function exampleAnswer(ctx: ExampleContext, req: OperationRequest): Promise<Answer> {
-  const pref = preferenceFor(ctx, req);
-  if ('problem' in pref || 'status' in pref) return pref as Answer;
-  if (pref.code !== undefined && pref.code >= 400) return forcedProblem(ctx, req, pref.code, pref.exampleKey);
+  const preferred = await preferenceFor(ctx, req);
+  if ('answer' in preferred) return preferred.answer;
+  const { pref } = preferred;
   const responses: Record<string, unknown> = operationOf(ctx, req).responses ?? {};
   const status = pref.code ?? Number(Object.keys(responses).find((s) => /^2\d\d$/.test(s)) ?? 200);
   const response = resolveRef(ctx.document, responses[String(status)]) ?? {};

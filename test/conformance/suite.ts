@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest';
 import type { ContractModel } from '../../src/contract/index.js';
+import type { Fixtures } from '../../src/mock/fixtures.js';
 
 export interface Target {
   url: string;
@@ -19,6 +20,23 @@ export interface Target {
   setPlan(tenant: string, plan: string): Promise<void>;
   reset(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The fixtures' tenants as a {@link Target} names them: a full-scope key and a tenant id per plan, and the special keys. */
+export function targetKeysOf(fixtures: Fixtures): Pick<Target, 'keys' | 'tenants'> {
+  const keys: Record<string, string> = {};
+  const tenants: Record<string, string> = {};
+  for (const t of fixtures.tenants) {
+    tenants[t.plan] ??= t.id;
+    const full = t.keys.find((k) => !k.revoked && ['ingest', 'read', 'write', 'admin'].every((s) => k.scopes.includes(s)));
+    if (full) keys[t.plan] ??= full.key;
+    for (const k of t.keys) {
+      if (k.revoked) keys.revoked ??= k.key;
+      else if (k.scopes.length === 1 && k.scopes[0] === 'ingest') keys.ingestOnly ??= k.key;
+      else if (t.projects.find((p) => p.id === k.project_id)?.status === 'archived') keys.archived ??= k.key;
+    }
+  }
+  return { keys: keys as Target['keys'], tenants };
 }
 
 let seq = 0;

@@ -77,21 +77,18 @@ describe('the rendered reference', () => {
     await removeAll(out, editedOut, edited?.dir);
   });
 
-  async function visit(path: string): Promise<Visit> {
+  /** Opens `url` once React has hydrated the reference, recording console errors and every request `isForeign` calls foreign. */
+  async function open(url: string, isForeign: (requested: string) => boolean): Promise<Visit> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const v: Visit = { page, foreign: [], errors: [] };
-    const local = new URL(server.origin).host;
     page.on('request', (r) => {
-      const url = r.url();
-      if (url.startsWith('data:')) return;
-      const host = new URL(url.startsWith('blob:') ? url.slice(5) : url).host;
-      if (host !== local) v.foreign.push(url);
+      if (isForeign(r.url())) v.foreign.push(r.url());
     });
     page.on('console', (m) => {
       if (m.type() === 'error') v.errors.push(m.text());
     });
     page.on('pageerror', (e) => v.errors.push(e.message));
-    await page.goto(`${server.origin}${path}`);
+    await page.goto(url);
     // Hydrated: React has attached its props to the sidebar's links.
     await page.waitForFunction(
       (sel) => {
@@ -102,6 +99,12 @@ describe('the rendered reference', () => {
       { timeout: 20_000 },
     );
     return v;
+  }
+
+  /** A page served over HTTP: every load must stay on the docs server's host. */
+  function visit(path: string): Promise<Visit> {
+    const local = new URL(server.origin).host;
+    return open(`${server.origin}${path}`, (url) => !url.startsWith('data:') && new URL(url.startsWith('blob:') ? url.slice(5) : url).host !== local);
   }
 
   async function done(v: Visit): Promise<void> {
@@ -193,26 +196,8 @@ describe('the rendered reference', () => {
   });
 
   /** A page opened from disk: only file: and data: loads are allowed. */
-  async function visitFile(hash = ''): Promise<Visit> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const v: Visit = { page, foreign: [], errors: [] };
-    page.on('request', (r) => {
-      if (!/^(file|data|blob):/.test(r.url())) v.foreign.push(r.url());
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') v.errors.push(m.text());
-    });
-    page.on('pageerror', (e) => v.errors.push(e.message));
-    await page.goto(`${pathToFileURL(join(out, 'index.html')).href}${hash}`);
-    await page.waitForFunction(
-      (sel) => {
-        const a = document.querySelector(`${sel} a`);
-        return a !== null && Object.keys(a).some((k) => k.startsWith('__reactProps'));
-      },
-      MENU,
-      { timeout: 20_000 },
-    );
-    return v;
+  function visitFile(hash = ''): Promise<Visit> {
+    return open(`${pathToFileURL(join(out, 'index.html')).href}${hash}`, (url) => !/^(file|data|blob):/.test(url));
   }
 
   it('opens from disk (file://) with the hash router: the reference, not a 404, and its navigation works', async () => {

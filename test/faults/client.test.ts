@@ -15,6 +15,7 @@ import { findRedisServer, startRedisServer, type RedisServer } from '../../bench
 import { createClient } from '../../src/client/index.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { requireBinary } from '../support/requires.js';
+import { sleep } from '../support/wait.js';
 
 const KEY = 'tl_test_enterprise_00000000000000000001';
 const TENANT = 'ten_enterpriseco';
@@ -26,8 +27,6 @@ const N = TICKS * PER_TICK;
 interface State {
   tenants: { id: string; traces: number }[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** mulberry32: a seeded source, so a failing run can be replayed. */
 function seeded(seed: number): () => number {

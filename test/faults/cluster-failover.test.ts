@@ -12,6 +12,7 @@ import { findRedisServer } from '../../bench/lib/redis-server.js';
 import { findRedisCli, startRedisCluster, type RedisCluster } from '../../bench/lib/redis-cluster.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { requireBinary } from '../support/requires.js';
+import { sleep, until } from '../support/wait.js';
 
 const KEY = 'tl_test_enterprise_00000000000000000001';
 const TENANT_KEY = 'tls:{t:ten_enterpriseco}:meta';
@@ -63,17 +64,6 @@ async function send(mocks: MockServer[], instance: number, op: Seen['op']): Prom
     return { instance, op, id, sentAt, ...(await classify(res)) };
   } catch (err) {
     return { instance, op, id, sentAt, at: performance.now(), kind: 'other', detail: `no answer: ${(err as Error).message}` };
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (bounded) until `condition` holds; the message says what never happened. */
-async function until(condition: () => boolean, limitMs: number, what: string): Promise<void> {
-  const t0 = performance.now();
-  while (!condition()) {
-    if (performance.now() - t0 > limitMs) throw new Error(`${what} within ${limitMs} ms`);
-    await sleep(20);
   }
 }
 

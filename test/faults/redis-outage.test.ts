@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { requireBinary } from '../support/requires.js';
+import { sleep, until } from '../support/wait.js';
 
 const LOAD_KEY = 'tl_test_enterprise_00000000000000000001';
 const CHECK_KEY = 'tl_test_team_0000000000000000000000001';
@@ -115,17 +116,6 @@ function startLoad(urls: string[]) {
       await done;
     },
   };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (bounded) until `condition` holds; the message says what never happened. */
-async function until(condition: () => boolean, limitMs: number, what: string): Promise<void> {
-  const t0 = performance.now();
-  while (!condition()) {
-    if (performance.now() - t0 > limitMs) throw new Error(`${what} within ${limitMs} ms`);
-    await sleep(20);
-  }
 }
 
 /**

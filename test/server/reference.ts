@@ -12,7 +12,7 @@ import { applyOverrides, MemoryStore, parsePolicyOption } from '../../src/policy
 import { createServer, type ServerContext } from '../../src/server/index.js';
 import { loadContract } from '../../src/contract/index.js';
 import { exportTraces } from '../../src/otlp/index.js';
-import type { Target } from '../conformance/suite.js';
+import { targetKeysOf, type Target } from '../conformance/suite.js';
 
 type Trace = components['schemas']['Trace'];
 
@@ -162,22 +162,10 @@ export async function serverTarget(options: { policies?: string[] } = {}): Promi
   // timeout of their own; with Node's 5 s keep-alive a loaded machine lets the server close one
   // just as the client writes its next request on it (EPIPE). Keep them longer than any test.
   server.keepAliveTimeout = 120_000;
-  const keyOf: Record<string, string> = {};
-  const tenantIds: Record<string, string> = {};
-  for (const t of fixtures.tenants) {
-    tenantIds[t.plan] ??= t.id;
-    for (const k of t.keys) {
-      if (k.revoked) keyOf.revoked ??= k.key;
-      else if (k.scopes.length === 1) keyOf.ingestOnly ??= k.key;
-      else if (t.projects.find((p) => p.id === k.project_id)?.status === 'archived') keyOf.archived ??= k.key;
-      else keyOf[t.plan] ??= k.key;
-    }
-  }
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     model,
-    keys: keyOf as Target['keys'],
-    tenants: tenantIds,
+    ...targetKeysOf(fixtures),
     freeze: async () => {
       frozen = Date.now();
     },
