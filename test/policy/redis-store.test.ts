@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
-import { decide, rateLimitHeaders } from '../../src/policy/index.js';
+import { decide, MemoryStore, rateLimitHeaders } from '../../src/policy/index.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/policy/redis.js';
 import { buildModel, facts, freshTenant, testClock } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
@@ -51,23 +51,52 @@ if (!binary) {
   describe('RedisStore on the wire', () => {
     const model = buildModel();
 
-    it('makes exactly one round trip (one EVALSHA) per decision, with three limiters and a quota read', async () => {
-      const store = await open();
+    /** Commands `store` sends while `run` runs (MONITOR on another connection), script-internal ones left out. */
+    const commandsDuring = async (store: RedisStore, run: () => Promise<unknown>): Promise<string[]> => {
       const admin = await open();
-      const clock = testClock();
-      const f = facts(model, 'listAuditEvents', { tenantId: freshTenant('rt'), plan: 'team', meters: { traces: 1 } });
-      await decide(f, model, store, clock); // loads the script on this connection
-      // MONITOR reports every command a client sends; commands run inside the script come with source `lua`
       const monitor = await (admin.client as Redis).monitor();
       const seen: string[] = [];
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
         if (source !== 'lua') seen.push(args[0]!.toLowerCase());
       });
-      for (let i = 0; i < 25; i++) await decide(f, model, store, clock);
+      await run();
       await store.client.ping(); // a marker: once MONITOR shows it, it has shown everything before it
       await expect.poll(() => seen.at(-1)).toBe('ping');
       monitor.disconnect();
-      expect(seen).toEqual([...Array.from({ length: 25 }, () => 'evalsha'), 'ping']);
+      return seen.slice(0, -1);
+    };
+
+    it('sends the decisions asked for in one tick together (70 in ⌈70/16⌉ EVALSHAs), each answered as it would be alone, in the order asked', async () => {
+      const store = await open({ batch: 16 });
+      const clock = testClock();
+      const tenants = [freshTenant('batch'), freshTenant('batch')];
+      // 35 per tenant on the free plan, every third a plan-gated read (402: its limiter state is read
+      // without consuming), the rest ingests, of which the burst (20 at once) refuses the last few
+      const all = Array.from({ length: 70 }, (_, i) =>
+        facts(model, i % 3 === 2 ? 'listAuditEvents' : 'ingestTrace', { tenantId: tenants[i % 2]!, plan: 'free', meters: { traces: 1 } }),
+      );
+      await decide(facts(model, 'ingestTrace', { tenantId: freshTenant('warm') }), model, store, clock); // loads the script
+      let together: Awaited<ReturnType<typeof decide>>[] = [];
+      const sent = await commandsDuring(store, async () => {
+        together = await Promise.all(all.map((f) => decide(f, model, store, clock)));
+      });
+      expect(sent).toEqual(Array.from({ length: 5 }, () => 'evalsha'));
+      const memory = new MemoryStore();
+      const alone = [];
+      for (const f of all) alone.push(await decide(f, model, memory, clock));
+      expect(together).toEqual(alone);
+      expect(new Set(together.map((d) => d.status))).toEqual(new Set([200, 402, 429]));
+    });
+
+    it('makes exactly one round trip (one EVALSHA) per decision, with three limiters and a quota read', async () => {
+      const store = await open();
+      const clock = testClock();
+      const f = facts(model, 'listAuditEvents', { tenantId: freshTenant('rt'), plan: 'team', meters: { traces: 1 } });
+      await decide(f, model, store, clock); // loads the script on this connection
+      const sent = await commandsDuring(store, async () => {
+        for (let i = 0; i < 25; i++) await decide(f, model, store, clock);
+      });
+      expect(sent).toEqual(Array.from({ length: 25 }, () => 'evalsha'));
     });
 
     it('keeps every key of one request in one Cluster slot (`tl:{t:<tenant>}:…`), each with a TTL', async () => {
