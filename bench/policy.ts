@@ -10,8 +10,10 @@
  *   `fixed` (fixed-window: the head-to-head row, the algorithm rlf runs), `counter`
  *   (sliding-window-counter) and `log` (sliding-window, the exact log the contract's `default`
  *   uses); rlf: RateLimiterMemory({points: 1000, duration: 60}) on the same keys (a fixed window).
- * - redis / rlf_redis: the same jobs on Redis (ours: one EVALSHA of our script; rlf: one EVALSHA
- *   of its incr script), 64 requests in flight, each library on its own ioredis connection.
+ * - redis / rlf_redis: the same jobs on Redis, 64 requests in flight, each library on its own
+ *   ioredis connection with auto-pipelining. Ours: RedisStore as shipped, whose decisions of one
+ *   tick share an EVALSHA of our script (batch 16); fixed_batch1: the same with `batch: 1`, one
+ *   EVALSHA per decision; rlf: one EVALSHA of its incr script per decision.
  * - redis3: `listTraces` on the enterprise plan as the contract defines it: `default` (sliding
  *   log 10000/60s) + `default.burst` (GCRA 3333/10s) + `reads` (fixed 2000/1s): 3 limiters, one
  *   trip; redis3_counter: the same with `default` as a sliding-window counter.
@@ -294,11 +296,13 @@ async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
   const contract = await loadModel();
   const server = await startRedisServer();
   const redisStore = new RedisStore({ url: server.url });
+  // the same store sending every decision as a script call of its own (no batching): shown beside
+  const unbatched = new RedisStore({ url: server.url, batch: 1 });
   const rlfClient = new Redis(server.url, { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 0 });
   rlfClient.on('error', () => {});
   const results: Results = {};
   try {
-    if (!(await redisStore.ready(5000))) throw new Error('RedisStore did not connect');
+    if (!(await redisStore.ready(5000)) || !(await unbatched.ready(5000))) throw new Error('RedisStore did not connect');
     if (rlfClient.status !== 'ready') await new Promise((resolve) => rlfClient.once('ready', resolve));
     console.log(`redis-server ${server.port}, ${IN_FLIGHT} decisions in flight`);
     for (let round = 0; round <= ROUNDS; round++) {
@@ -307,6 +311,7 @@ async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
         job,
         concurrent(ourJob(variant(contract, algorithm, true), redisStore, 'ingestTrace', 'pro', round)),
       ]);
+      jobs.push(['fixed_batch1', concurrent(ourJob(variant(contract, 'fixed-window', true), unbatched, 'ingestTrace', 'pro', round + 1000))]);
       jobs.push(['rlf', concurrent(rlfJob(rlf, round))]);
       jobs.push(['redis3', concurrent(ourJob(contract, redisStore, 'listTraces', 'enterprise', round))]);
       const counter3 = variant(contract, 'sliding-window-counter', false);
@@ -314,7 +319,13 @@ async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
       const t = await interleave(round, jobs, REDIS_MS);
       const r = Object.fromEntries(Object.entries(t).map(([name, tally]) => [name, { dps: perSecond(tally), p99: p99Ms(tally) }]));
       const show = (name: string, label = name) => `${label} ${fmt(r[name]!.dps)}/s (p99 ${fmt(r[name]!.p99, 2)} ms)`;
-      const line = [...ALGORITHMS.map(({ job }) => show(job)), show('redis3'), show('redis3_counter'), show('rlf', 'rlf redis')].join(' · ');
+      const line = [
+        ...ALGORITHMS.map(({ job }) => show(job)),
+        show('fixed_batch1', 'fixed batch:1'),
+        show('redis3'),
+        show('redis3_counter'),
+        show('rlf', 'rlf redis'),
+      ].join(' · ');
       console.log(round === 0 ? `warm-up  redis ${line}` : `round ${round}  redis ${line}`);
       await redisStore.reset(); // keep Redis small between rounds (rlf keys expire by themselves)
       if (round === 0) continue;
@@ -322,7 +333,7 @@ async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
         add(results, `redis_${job}`, r[job]!.dps);
         add(results, `redis_${job}_p99_ms`, r[job]!.p99);
       }
-      for (const name of ['redis3', 'redis3_counter']) {
+      for (const name of ['fixed_batch1', 'redis3', 'redis3_counter']) {
         add(results, name, r[name]!.dps);
         add(results, `${name}_p99_ms`, r[name]!.p99);
       }
@@ -333,6 +344,7 @@ async function redisRounds(): Promise<{ results: Results; bytes: KeyBytes[] }> {
     return { results, bytes };
   } finally {
     await redisStore.close();
+    await unbatched.close();
     rlfClient.disconnect();
     await server.dispose();
   }
@@ -419,6 +431,9 @@ async function main(): Promise<void> {
         ` · redis ${fmt(m[`redis_${job}`]!)}/s (${fmt(m[`redis_${job}`]! / m['rlf_redis']!, 2)}×, p99 ${fmt(m[`redis_${job}_p99_ms`]!, 2)} ms)`,
     );
   }
+  console.log(
+    `  fixed-window, one script call per decision (batch: 1): redis ${fmt(m['fixed_batch1']!)}/s (${fmt(m['fixed_batch1']! / m['rlf_redis']!, 2)}×, p99 ${fmt(m['fixed_batch1_p99_ms']!, 2)} ms)`,
+  );
   console.log(`  rate-limiter-flexible  memory ${fmt(m['rlf_memory']!)}/s · redis ${fmt(m['rlf_redis']!)}/s (p99 ${fmt(m['rlf_redis_p99_ms']!, 2)} ms)`);
   console.log(
     `  redis, 3 limiters in one trip: ${fmt(m['redis3']!)}/s (p99 ${fmt(m['redis3_p99_ms']!, 2)} ms); with default as a counter ${fmt(m['redis3_counter']!)}/s`,
@@ -446,6 +461,8 @@ async function main(): Promise<void> {
     pairs.push([`vs_rlf_memory_${job}`, fmt(m[`memory_${job}`]! / m['rlf_memory']!, 2)], [`vs_rlf_redis_${job}`, fmt(m[`redis_${job}`]! / m['rlf_redis']!, 2)]);
   }
   pairs.push(['redis3_counter_dps', fmt(m['redis3_counter']!)], ['redis3_p99_ms', fmt(m['redis3_p99_ms']!, 2)]);
+  pairs.push(['redis_batch1_dps', fmt(m['fixed_batch1']!)], ['vs_rlf_redis_batch1', fmt(m['fixed_batch1']! / m['rlf_redis']!, 2)]);
+  pairs.push(['redis_batch1_p99_ms', fmt(m['fixed_batch1_p99_ms']!, 2)], ['rlf_redis_p99_ms', fmt(m['rlf_redis_p99_ms']!, 2)]);
   for (const b of bytes) {
     const name = `${b.policy}${b.algorithm === 'sliding-window-counter' ? '_counter' : ''}.${b.plan}`;
     pairs.push([`bytes.${name}`, String(b.bytes)], [`mb100k.${name}`, mb100k(b.bytes)]);
