@@ -16,7 +16,7 @@ import { repoRoot } from '../src/contract/index.js';
 import { findRedisServer, startRedisServer, type RedisServer } from './lib/redis-server.js';
 
 const KEY = 'tl_test_enterprise_00000000000000000001';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 32;
 const CPU_PROF = process.env.BENCH_CPU_PROF;

@@ -6,7 +6,7 @@
  * chart per comparison), `summary.json`, the charts, and each bench's full output as `<name>.log`.
  *
  * Sizes default to a run of about five minutes on two cores; override with
- * `BENCH_POLICY_ROUNDS` (default 5), `BENCH_MOCK_ROUNDS` (3), `BENCH_SECONDS` (4, per mock
+ * `BENCH_POLICY_ROUNDS` (default 5), `BENCH_MOCK_ROUNDS` (5), `BENCH_SECONDS` (4, per mock
  * measurement), `BENCH_TRACES` (3000, client), `BENCH_TIMEOUT_S` (300, per bench), or
  * `BENCH_QUICK=1` for a smoke run of the whole pipeline in about a minute (figures not comparable).
  * A bench that is missing from package.json is reported as not run; one that fails is reported
@@ -36,7 +36,7 @@ interface BenchSpec {
 
 const BENCHES: BenchSpec[] = [
   { name: 'policy', env: { BENCH_ROUNDS: env('BENCH_POLICY_ROUNDS', process.env.BENCH_ROUNDS ?? '5', '1') } },
-  { name: 'mock', env: { BENCH_ROUNDS: env('BENCH_MOCK_ROUNDS', process.env.BENCH_ROUNDS ?? '3', '1'), BENCH_SECONDS: env('BENCH_SECONDS', '4', '1') } },
+  { name: 'mock', env: { BENCH_ROUNDS: env('BENCH_MOCK_ROUNDS', process.env.BENCH_ROUNDS ?? '5', '1'), BENCH_SECONDS: env('BENCH_SECONDS', '4', '1') } },
   { name: 'client', env: { BENCH_TRACES: env('BENCH_TRACES', '3000', '400') } },
 ];
 
