@@ -2,6 +2,9 @@
  * `npm run bench:mock`: requests/s of the Prism CLI, our mock (policy enforcement on) and a bare
  * node:http server returning the same bytes, measured in one run with autocannon. Each server
  * runs in its own process; autocannon runs here. Rounds alternate targets; medians are reported.
+ * Ours and bare, the pair of the "half of bare" target, take turns within a round in 1-second
+ * slices (starting with the other one each round), so both meet the same share of whatever else
+ * the machine is doing: on a shared machine their figures drift by a third within a minute.
  * The summary line also records the machine's 1-minute load average at the start and the end
  * (other work on the cores moves every figure; the ratios come from the same run).
  * `BENCH_CPU_PROF=DIR` runs our mock (the process of the stateful and Prism-path rows) under
@@ -74,6 +77,29 @@ interface Run {
 async function load(url: string, headers: Record<string, string>, extra: Partial<autocannon.Options> = {}): Promise<Run> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers, ...extra });
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+/**
+ * `a` and `b` in alternating 1-second slices, SECONDS of each in all (`round` picks who starts):
+ * requests/s over each side's slices, p99 the worst slice's.
+ */
+async function paired(round: number, a: string, b: string, headers: Record<string, string>): Promise<[Run, Run]> {
+  const tally = [
+    { n: 0, s: 0, p99: 0, non2xx: 0 },
+    { n: 0, s: 0, p99: 0, non2xx: 0 },
+  ];
+  const urls = [a, b];
+  for (let slice = 0; slice < 2 * SECONDS; slice++) {
+    const side = (slice + round) % 2;
+    const r = await autocannon({ url: urls[side]!, connections: CONNECTIONS, duration: 1, headers });
+    const t = tally[side]!;
+    t.n += r.requests.total;
+    t.s += r.duration;
+    t.p99 = Math.max(t.p99, r.latency.p99);
+    t.non2xx += r.non2xx;
+  }
+  const run = (t: (typeof tally)[number]): Run => ({ rps: t.n / t.s, p99: t.p99, non2xx: t.non2xx });
+  return [run(tally[0]!), run(tally[1]!)];
 }
 
 const median = (xs: number[]) => {
@@ -189,8 +215,9 @@ async function main() {
       rows.ours_redis_post!.push(await load(`${oursRedis.url}/v1/ingest`, postHeaders, post as Partial<autocannon.Options>));
       rows.prism_post!.push(await load(`${prism.url}/v1/ingest`, postHeaders, post as Partial<autocannon.Options>));
     }
-    rows.bare!.push(await load(`${bare.url}/v1/usage`, auth));
-    rows.ours!.push(await load(`${ours.url}/v1/usage`, auth));
+    const [oursRun, bareRun] = await paired(round, `${ours.url}/v1/usage`, `${bare.url}/v1/usage`, auth);
+    rows.ours!.push(oursRun);
+    rows.bare!.push(bareRun);
     rows.ours_prism_path!.push(await load(`${ours.url}/v1/usage`, { ...auth, prefer: 'code=200' }));
     rows.prism!.push(await load(`${prism.url}/v1/usage`, auth));
     rows.prism_prefer!.push(await load(`${prism.url}/v1/usage`, { ...auth, prefer: 'code=200' }));
