@@ -5,7 +5,7 @@
  * generated/bench/: `report.md` (the machine, each comparison side by side with ratios, an SVG
  * chart per comparison), `summary.json`, the charts, and each bench's full output as `<name>.log`.
  *
- * Sizes default to a run of about five minutes on two cores; override with
+ * Sizes default to a run of about six minutes on two cores; override with
  * `BENCH_POLICY_ROUNDS` (default 5), `BENCH_MOCK_ROUNDS` (5), `BENCH_SECONDS` (4, per mock
  * measurement), `BENCH_TRACES` (3000, client), `BENCH_TIMEOUT_S` (300, per bench), or
  * `BENCH_QUICK=1` for a smoke run of the whole pipeline in about a minute (figures not comparable).
