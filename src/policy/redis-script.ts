@@ -15,7 +15,9 @@
  *       names. (One argument per field, not one string of all limiters: splitting a string in Lua
  *       cost more in Redis, about 3 µs per limiter, than the extra arguments cost the client.)
  * Reply: per decision, allowed, then per limiter admitted, remaining, resetAt (ms, ceil), then
- *        the m usage values: 1 + 3n + m integers each, one flat array.
+ *        the m usage values: 1 + 3n + m integers each, one flat array. A decision whose commands
+ *        fail (a key of another type) answers -1 and zeros instead; the rest of its batch is
+ *        decided as usual.
  * The TTL slack is part of the script text ({@link evaluateLua}), not an argument.
  * @module
  */
@@ -55,7 +57,7 @@ local function counter_free_at(L, W, start, t, c, before, k)
   return start + 2 * W
 end
 
--- One decision: its keys follow KEYS[kb], its arguments ARGV[ab]; returns where the next one starts.
+-- One decision: its keys follow KEYS[kb], its arguments ARGV[ab]; appends its answer to out.
 local function decide(kb, ab)
   local now = tonumber(ARGV[ab + 1])
   local consume = ARGV[ab + 2] == '1'
@@ -228,14 +230,23 @@ local function decide(kb, ab)
     for j = 1, m do names[j] = ARGV[ab + 4 + 3 * n + j] end
     local vals = redis.call('HMGET', KEYS[kb + n + 1], unpack(names))
     for j = 1, m do put(tonumber(vals[j]) or 0) end
-    return kb + n + 1, ab + 4 + 3 * n + m
   end
-  return kb + n, ab + 4 + 3 * n
 end
 
 local kb, ab = 0, 1
 for d = 1, tonumber(ARGV[1]) do
-  kb, ab = decide(kb, ab)
+  local n, m = tonumber(ARGV[ab + 3]), tonumber(ARGV[ab + 4])
+  local start = o
+  if not pcall(decide, kb, ab) then
+    -- This decision failed (a key of another type, say): its reply is -1 and zeros, the same
+    -- length as an answer, so the others in the batch are still answered. What it wrote before
+    -- the error stays, as it would have with a call of its own.
+    o = start
+    put(-1)
+    for j = 1, 3 * n + m do put(0) end
+  end
+  kb = kb + n + (m > 0 and 1 or 0)
+  ab = ab + 4 + 3 * n + m
 end
 return out
 `;

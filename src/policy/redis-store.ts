@@ -71,6 +71,11 @@ function settle(q: Queued, reply: readonly number[], at: number): number {
   const { specs, usageKey, meters } = q.req;
   const n = specs.length;
   const m = usageKey !== null ? meters.length : 0;
+  const end = at + 1 + 3 * n;
+  if (reply[at] === -1) {
+    q.reject(new Error(`the policy script failed on this decision's keys (${q.keys.join(', ')}): a key of another type?`));
+    return end + m;
+  }
   const limiters: LimiterResult[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const s = specs[i]!;
@@ -84,7 +89,6 @@ function settle(q: Queued, reply: readonly number[], at: number): number {
       admitted: reply[base] === 1,
     };
   }
-  const end = at + 1 + 3 * n;
   q.resolve({ allowed: reply[at] === 1, limiters, usage: m > 0 ? reply.slice(end, end + m) : [] });
   return end + m;
 }
@@ -127,7 +131,8 @@ export class RedisStore implements PolicyStore {
   /**
    * Queues the decision for this tick's batch of its hash tag: the batch is sent on the next
    * tick (or at once when it is full) as one script call, and each decision gets its own result.
-   * A failed call (timeout, connection lost) rejects every decision of its batch.
+   * A failed call (timeout, connection lost) rejects every decision of its batch; a decision whose
+   * own commands fail in the script (a key of another type) rejects alone.
    */
   evaluate(req: EvaluateRequest): Promise<EvaluateResult> {
     const m = req.usageKey !== null ? req.meters.length : 0;
@@ -157,27 +162,41 @@ export class RedisStore implements PolicyStore {
     for (const batch of batches) this.send(batch);
   }
 
-  /** One script call for `batch`; settles each decision with its slice of the flat reply. */
+  /**
+   * One script call for `batch`; settles each decision with its slice of the flat reply. Runs
+   * outside any request's promise chain (on the next tick), so nothing here may throw: whatever
+   * fails rejects the batch's decisions, and each follows its `failMode`.
+   */
   private send(batch: Queued[]): void {
-    const keys: string[] = [];
-    const argv: (string | number)[] = [batch.length];
-    for (const { req, keys: own } of batch) {
-      const m = req.usageKey !== null ? req.meters.length : 0;
-      for (const k of own) keys.push(k);
-      argv.push(req.now, req.consume ? 1 : 0, req.specs.length, m);
-      for (const a of specArg(req.specs)) argv.push(a);
-      for (let j = 0; j < m; j++) argv.push(req.meters[j]!);
+    const fail = (error: unknown) => {
+      for (const q of batch) q.reject(error); // no effect on one already resolved
+    };
+    let call: Promise<unknown>;
+    try {
+      const keys: string[] = [];
+      const argv: (string | number)[] = [batch.length];
+      for (const { req, keys: own } of batch) {
+        const m = req.usageKey !== null ? req.meters.length : 0;
+        for (const k of own) keys.push(k);
+        argv.push(req.now, req.consume ? 1 : 0, req.specs.length, m);
+        for (const a of specArg(req.specs)) argv.push(a);
+        for (let j = 0; j < m; j++) argv.push(req.meters[j]!);
+      }
+      call = this.evalScript(keys.length, ...keys, ...argv);
+    } catch (error) {
+      fail(error);
+      return;
     }
-    this.evalScript(keys.length, ...keys, ...argv).then(
-      (reply) => {
+    call.then((reply) => {
+      try {
         let at = 0;
         for (const q of batch) at = settle(q, reply as number[], at);
-      },
-      (error: unknown) => {
-        for (const q of batch) q.reject(error);
-      },
-    );
+      } catch (error) {
+        fail(error);
+      }
+    }, fail);
   }
+
   /**
    * `keys` with this store's prefix. Kept on the keys array (under this store's symbol): `decide`
    * caches its keys arrays, so a decision sends strings built once, not a concatenation per call.

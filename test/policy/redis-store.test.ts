@@ -88,6 +88,27 @@ if (!binary) {
       expect(new Set(together.map((d) => d.status))).toEqual(new Set([200, 402, 429]));
     });
 
+    it('answers the rest of a batch when one decision fails in the script (its key holds another type): that one follows failMode', async () => {
+      const store = await open({ batch: 16 });
+      const clock = testClock();
+      const bad = facts(model, 'ingestTrace', { tenantId: freshTenant('wrongtype') });
+      await decide(bad, model, store, clock);
+      const [log] = await store.client.keys(`tl:{t:${bad.tenantId}}:rl:s:default:*`);
+      await store.client.del(log!);
+      await store.client.set(log!, 'not a list'); // LINDEX on it fails with WRONGTYPE
+      const good = facts(model, 'ingestTrace', { tenantId: freshTenant('beside') });
+      const [before, failed, after] = await Promise.all([
+        decide(good, model, store, clock),
+        decide(bad, model, store, clock, { failMode: 'closed' }),
+        decide(good, model, store, clock),
+      ]);
+      expect(failed).toMatchObject({ allowed: false, status: 503, code: 'service_unavailable' });
+      expect(before).toMatchObject({ allowed: true, degraded: false });
+      expect(after).toMatchObject({ allowed: true, degraded: false });
+      expect(after.perPolicy.find((p) => p.name === 'default')!.remaining).toBe(before.perPolicy.find((p) => p.name === 'default')!.remaining - 1);
+      expect(await store.client.get(log!)).toBe('not a list'); // the failed decision changed nothing
+    });
+
     it('makes exactly one round trip (one EVALSHA) per decision, with three limiters and a quota read', async () => {
       const store = await open();
       const clock = testClock();
