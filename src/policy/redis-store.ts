@@ -47,6 +47,8 @@ interface Queued {
   req: EvaluateRequest;
   /** Its keys, prefixed (limiters, then the usage hash when meters are read). */
   keys: readonly string[];
+  /** Meters read with it: `req.meters.length` when it has a usage key, else 0. */
+  m: number;
   resolve(result: EvaluateResult): void;
   reject(error: unknown): void;
 }
@@ -68,9 +70,9 @@ type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
 /** Resolves `q` from the flat reply of its batch, starting at `at`; returns where the next decision starts. */
 function settle(q: Queued, reply: readonly number[], at: number): number {
-  const { specs, usageKey, meters } = q.req;
+  const { specs } = q.req;
+  const { m } = q;
   const n = specs.length;
-  const m = usageKey !== null ? meters.length : 0;
   const end = at + 1 + 3 * n;
   if (reply[at] === -1) {
     q.reject(new Error(`the policy script failed on this decision's keys (${q.keys.join(', ')}): a key of another type?`));
@@ -148,7 +150,7 @@ export class RedisStore implements PolicyStore {
         this.queued.set(tag, batch);
         if (this.queued.size === 1) process.nextTick(() => this.sendQueued());
       }
-      batch.push({ req, keys, resolve, reject });
+      batch.push({ req, keys, m, resolve, reject });
       if (batch.length >= this.maxBatch) {
         this.queued.delete(tag);
         this.send(batch);
@@ -175,8 +177,7 @@ export class RedisStore implements PolicyStore {
     try {
       const keys: string[] = [];
       const argv: (string | number)[] = [batch.length];
-      for (const { req, keys: own } of batch) {
-        const m = req.usageKey !== null ? req.meters.length : 0;
+      for (const { req, keys: own, m } of batch) {
         for (const k of own) keys.push(k);
         argv.push(req.now, req.consume ? 1 : 0, req.specs.length, m);
         for (const a of specArg(req.specs)) argv.push(a);

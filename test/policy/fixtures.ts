@@ -3,7 +3,7 @@
  * the policy tests do not depend on the loader; plus a settable clock and request facts.
  */
 import type { Burst, ContractModel, ErrorDef, OperationModel, Plan, RateLimitPolicy } from '../../src/contract/model.js';
-import type { Clock, RequestFacts } from '../../src/policy/index.js';
+import { decide, MemoryStore, type Clock, type Decision, type RequestFacts } from '../../src/policy/index.js';
 
 const PLAN_IDS = ['free', 'starter', 'pro', 'team', 'enterprise'] as const;
 type PlanKey = (typeof PLAN_IDS)[number];
@@ -172,6 +172,14 @@ export function skewed(clock: Clock, offsetMs: number): Clock {
 /** Facts for one request; every test tenant gets its own id so tests never share state. */
 export function facts(model: ContractModel, operationId: string, overrides: Partial<RequestFacts> = {}): RequestFacts {
   return { operation: op(model, operationId), plan: 'free', tenantId: 'ten_1', apiKeyId: 'key_1', ip: '127.0.0.1', ...overrides };
+}
+
+/** The decisions `all` get when each is decided after the one before, on a fresh MemoryStore: what a batch must match. */
+export async function decidedInSequence(all: readonly RequestFacts[], model: ContractModel, clock: Clock): Promise<Decision[]> {
+  const memory = new MemoryStore();
+  const out: Decision[] = [];
+  for (const f of all) out.push(await decide(f, model, memory, clock));
+  return out;
 }
 
 let seq = 0;

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer } from '../../bench/lib/redis-server.js';
 import { findRedisCli, startRedisCluster, type RedisCluster } from '../../bench/lib/redis-cluster.js';
-import { decide, MemoryStore, type Decision } from '../../src/policy/index.js';
+import { decide, type Decision } from '../../src/policy/index.js';
 import { RedisStore } from '../../src/policy/redis.js';
 import { requireBinary } from '../support/requires.js';
-import { buildModel, facts, freshTenant, testClock } from './fixtures.js';
+import { buildModel, decidedInSequence, facts, freshTenant, testClock } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
 
 describe('RedisStore on a three-master Redis Cluster', () => {
@@ -41,10 +41,7 @@ describe('RedisStore on a three-master Redis Cluster', () => {
     const tenants = Array.from({ length: 12 }, () => freshTenant('cl'));
     const all = Array.from({ length: 120 }, (_, i) => facts(model, 'ingestTrace', { tenantId: tenants[i % 12]!, plan: 'free', meters: { traces: 1 } }));
     const together: Decision[] = await Promise.all(all.map((f) => decide(f, model, store, clock)));
-    const memory = new MemoryStore();
-    const alone: Decision[] = [];
-    for (const f of all) alone.push(await decide(f, model, memory, clock));
     expect(together.filter((d) => d.degraded)).toEqual([]); // a batch across slots would fail (CROSSSLOT) and degrade
-    expect(together).toEqual(alone);
+    expect(together).toEqual(await decidedInSequence(all, model, clock));
   });
 });

@@ -6,9 +6,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedisServer, type RedisServer } from '../../bench/lib/redis-server.js';
-import { decide, MemoryStore, rateLimitHeaders } from '../../src/policy/index.js';
+import { decide, rateLimitHeaders } from '../../src/policy/index.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/policy/redis.js';
-import { buildModel, facts, freshTenant, testClock } from './fixtures.js';
+import { buildModel, decidedInSequence, facts, freshTenant, testClock } from './fixtures.js';
 import { storeSuite } from './store-suite.js';
 
 const binary = findRedisServer();
@@ -81,10 +81,7 @@ if (!binary) {
         together = await Promise.all(all.map((f) => decide(f, model, store, clock)));
       });
       expect(sent).toEqual(Array.from({ length: 5 }, () => 'evalsha'));
-      const memory = new MemoryStore();
-      const alone = [];
-      for (const f of all) alone.push(await decide(f, model, memory, clock));
-      expect(together).toEqual(alone);
+      expect(together).toEqual(await decidedInSequence(all, model, clock));
       expect(new Set(together.map((d) => d.status))).toEqual(new Set([200, 402, 429]));
     });
 
