@@ -15,7 +15,7 @@ import { findRedisServer, startRedisServer, type RedisServer } from '../../bench
 import { createClient } from '../../src/client/index.js';
 import { createMock, type MockServer } from '../../src/mock/index.js';
 import { requireBinary } from '../support/requires.js';
-import { sleep } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 
 const KEY = 'tl_test_enterprise_00000000000000000001';
 const TENANT = 'ten_enterpriseco';
@@ -62,8 +62,24 @@ describe('client ingest through a redis-server outage (fail-closed 503s) with 30
   });
 
   it('stores exactly the traces sent, each once, and the batcher accounts for every one', async () => {
-    const stateOf = async () => ((await (await fetch(`${mock.url}/__mock/state`)).json()) as State).tenants.find((t) => t.id === TENANT)!;
-    const before = (await stateOf()).traces;
+    const stateOf = async () => {
+      const res = await fetch(`${mock.url}/__mock/state`);
+      if (res.status !== 200) throw new Error(`GET /__mock/state answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as State).tenants.find((t) => t.id === TENANT)!;
+    };
+    // The drill starts once the mock serves its state from Redis. createMock waits at most 2 s for
+    // Redis; on a loaded machine it may start before and answer 503 until connected (failed once
+    // in a full fresh-clone run).
+    let before = -1;
+    const readBefore = async () => {
+      try {
+        before = (await stateOf()).traces;
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(readBefore, 30_000, 'the mock did not serve its state from Redis');
     const seen = { ok: 0, s500: 0, s503: 0, resets: 0, lostAfterStore: 0, other: [] as string[] };
     const random = seeded(7);
     const client = createClient({
