@@ -24,6 +24,7 @@ import type { Exchange, RequestHeaders } from './exchange.js';
 import { bodyDigest, IDEMPOTENCY_TTL_MS, MemoryIdempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { metersOf } from './meters.js';
 import { requestIdOf } from './request-id.js';
+import { targetOf, type RequestTarget } from './target.js';
 import { send, sendProblem, type HeaderMap, type ProblemContext } from './respond.js';
 import type { RequestValidator } from './validate.js';
 
@@ -40,6 +41,8 @@ export interface OperationRequest {
   operation: OperationModel;
   method: string;
   url: URL;
+  /** `?` and the query as sent, or '' (as `url.search`, without building the URL). */
+  search: string;
   params: Record<string, string>;
   query: Record<string, unknown>;
   headers: RequestHeaders;
@@ -96,11 +99,62 @@ export interface LogEntry {
   ms: number;
 }
 
-/** The log entry while the request runs; `headers` is the answer's header map as it is built. */
-type PartialLog = Partial<LogEntry>;
-
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
-const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * The log entry, filled in while the request runs (`headers` is the answer's header map as it is
+ * built) and handed to `onResponse` as it is once answered: one object of a fixed shape.
+ */
+class RequestLog implements LogEntry {
+  status = 200;
+  requestId = '';
+  keyId: string | null = null;
+  tenantId: string | null = null;
+  remaining: number | null = null;
+  code: string | null = null;
+  headers: Readonly<HeaderMap> = NO_HEADERS;
+  ms = 0;
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {}
+}
+
+/**
+ * A request that passed every step, as its handler gets it. `url` is made when a handler first
+ * reads it: most answers need only the path and query the pipeline already has.
+ */
+class Admitted implements OperationRequest {
+  readonly method: string;
+  readonly body: unknown;
+  readonly raw: Uint8Array | undefined;
+  readonly mediaType: string | null;
+  readonly decoded: boolean;
+  constructor(
+    readonly operation: OperationModel,
+    private readonly target: RequestTarget,
+    readonly params: Record<string, string>,
+    readonly query: Record<string, unknown>,
+    readonly headers: RequestHeaders,
+    read: { body: unknown; raw: Uint8Array | undefined; mediaType: string | null; decoded: boolean },
+    readonly principal: Principal | null,
+    readonly requestId: string,
+    readonly meters: Record<string, number>,
+    readonly decision: Decision | null,
+  ) {
+    this.method = operation.method;
+    this.body = read.body;
+    this.raw = read.raw;
+    this.mediaType = read.mediaType;
+    this.decoded = read.decoded;
+  }
+  get url(): URL {
+    return this.target.url();
+  }
+  get search(): string {
+    return this.target.search;
+  }
+}
 
 /** The least `remaining` of a decision's policies (the request log's figure), or null without any. */
 function leastRemaining(decision: Decision): number | null {
@@ -126,7 +180,7 @@ class LoggedProblems implements ProblemContext {
     readonly requestId: string,
     readonly instance: string,
     readonly headers: HeaderMap,
-    private readonly log: PartialLog,
+    private readonly log: RequestLog,
   ) {}
 
   onProblem(code: string, headers: HeaderMap): void {
@@ -147,8 +201,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     res: Exchange['res'];
     out: HeaderMap;
     ctx: ProblemContext;
-    url: URL;
-    log: PartialLog;
+    target: RequestTarget;
+    log: RequestLog;
   }
   /** The body as read: JSON (or a binary body's JSON form, with the codec that encodes its answer). */
   interface ReadBody {
@@ -161,59 +215,58 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** A step either hands on its result or has answered the request (`ANSWERED`). */
   const ANSWERED = Symbol('answered');
   type Step<T> = T | typeof ANSWERED;
+  /** A step that waits only when it has something to wait for (`run` awaits a promise, never a value). */
+  type Later<T> = T | Promise<T>;
+  /** What step 10 hands on for a request with an Idempotency-Key: its answer is kept under `key`. */
+  interface Idempotent {
+    key: string;
+    digest: string;
+    tenantId: string;
+  }
+  const NO_BODY: ReadBody = Object.freeze({ body: undefined, raw: undefined, mediaType: null, decoded: false });
 
-  async function run(x: Exchange, dispatch: Dispatch, log: PartialLog): Promise<void> {
+  async function run(x: Exchange, dispatch: Dispatch, log: RequestLog): Promise<void> {
     const flow = begin(x, log); // 1–2
     if (flow === ANSWERED) return;
     const match = route(flow); // 3
     if (match === ANSWERED) return;
     const op = match.operation;
-    const read = await body(flow, op); // 4
+    let read = body(flow, op); // 4
+    if (read instanceof Promise) read = await read;
     if (read === ANSWERED) return;
     const principal = await authenticateStep(flow, op); // 5–6
     if (principal === ANSWERED) return;
     const meters = metersOf(op, read.body);
     const decision = await policy(flow, op, principal, meters); // 7
     if (decision === ANSWERED) return;
-    if ((await tenantState(flow, op, principal)) === ANSWERED) return; // 8
+    let state = tenantState(flow, op, principal); // 8
+    if (state instanceof Promise) state = await state;
+    if (state === ANSWERED) return;
     const query = validate(flow, op, match.params, read); // 9
     if (query === ANSWERED) return;
-    const idem = await replay(flow, op, principal, read.raw); // 10
+    let idem = replay(flow, op, principal, read.raw); // 10
+    if (idem instanceof Promise) idem = await idem;
     if (idem === ANSWERED) return;
     // 11. Dispatch.
-    const answer = await dispatch({
-      operation: op,
-      method: op.method,
-      url: flow.url,
-      params: match.params,
-      query,
-      headers: x.headers,
-      body: read.body,
-      raw: read.raw,
-      mediaType: read.mediaType,
-      decoded: read.decoded,
-      principal,
-      requestId: flow.ctx.requestId,
-      meters,
-      decision,
-    });
-    await finish(flow, op, principal, meters, idem, answer, read); // 12
+    const answer = await dispatch(new Admitted(op, flow.target, match.params, query, x.headers, read, principal, flow.ctx.requestId, meters, decision));
+    const done = finish(flow, op, principal, meters, idem, answer, read); // 12
+    if (done instanceof Promise) await done;
   }
 
   /** 1. Request id, 2. CORS (a preflight is answered here). */
-  function begin(x: Exchange, log: PartialLog): Step<Flow> {
+  function begin(x: Exchange, log: RequestLog): Step<Flow> {
     const requestId = requestIdOf(x.headers['x-request-id']);
     log.requestId = requestId;
     const out: HeaderMap = { 'X-Request-Id': requestId };
     if (applyCors(x, out as Record<string, string>, opts.cors)) return ANSWERED;
-    const url = new URL(x.url, 'http://localhost');
+    const target = targetOf(x.url);
     log.headers = out;
-    return { x, res: x.res, out, url, log, ctx: new LoggedProblems(opts.model, requestId, url.pathname, out, log) };
+    return { x, res: x.res, out, target, log, ctx: new LoggedProblems(opts.model, requestId, target.pathname, out, log) };
   }
 
   /** 3. Route: 404, with `Allow` when the path exists for other methods. */
   function route(f: Flow): Step<RouteMatch> {
-    const match = opts.router.match(f.x.method, f.url.pathname);
+    const match = opts.router.match(f.x.method, f.target.pathname);
     if (match.operation) return match as RouteMatch;
     const allowed = match.allowed;
     f.x.discard();
@@ -222,7 +275,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       f.ctx,
       'not_found',
       {
-        detail: allowed.length ? `${f.x.method} is not defined for ${f.url.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.url.pathname}.`,
+        detail: allowed.length ? `${f.x.method} is not defined for ${f.target.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.target.pathname}.`,
       },
       allowed.length ? { Allow: allowed.join(', ') } : {},
     );
@@ -232,54 +285,65 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /**
    * 4. Body: size before reading (413), content coding (415; gzip inflated under the limit), media
    * type (415), JSON or a binary codec (400), item count (400); no credentials in the query.
+   * An operation without a request body answers at once (nothing to wait for).
    */
-  async function body(f: Flow, op: OperationModel): Promise<Step<ReadBody>> {
-    let read: ReadBody = { body: undefined, raw: undefined, mediaType: null, decoded: false };
-    if (op.requestContentTypes.length > 0) {
-      const codecs = bodyCodecs[op.operationId];
-      const got = await readBody(f.x, {
-        limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY,
-        accepted: op.requestContentTypes,
-        encodings: op.contentEncodings,
-        codecs,
-        where: `${op.method} ${op.path}`,
-      });
-      if (!got.ok) {
-        const fault = got.fault;
-        if (fault.code === 'payload_too_large') {
-          f.out.Connection = 'close';
-          f.x.refuseBody(fault.limit);
-          const what = fault.decompressed ? 'The body decompresses to more than' : 'The body exceeds';
-          sendProblem(f.res, f.ctx, fault.code, { detail: `${what} ${fault.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: fault.limit });
-        } else sendProblem(f.res, f.ctx, fault.code, { detail: fault.detail });
-        return ANSWERED;
-      }
-      read = {
-        body: got.json,
-        raw: got.raw,
-        mediaType: got.mediaType,
-        decoded: got.decoded,
-        codec: got.decoded && got.mediaType ? codecs?.[got.mediaType] : undefined,
-      };
-      const items = op.maxItems && read.body && typeof read.body === 'object' ? (read.body as Record<string, unknown>)[op.maxItems.field] : undefined;
-      if (op.maxItems && Array.isArray(items) && items.length > op.maxItems.max) {
-        sendProblem(f.res, f.ctx, 'batch_too_large', {
-          detail: `The batch holds ${items.length} items in \`${op.maxItems.field}\`; at most ${op.maxItems.max} are accepted per request.`,
-          limit: op.maxItems.max,
-        });
-        return ANSWERED;
-      }
-    } else {
+  function body(f: Flow, op: OperationModel): Later<Step<ReadBody>> {
+    if (op.requestContentTypes.length === 0) {
       f.x.discard();
+      return credentialsInQuery(f) ? ANSWERED : NO_BODY;
     }
-    // Without a query string there is nothing to look at (and no URLSearchParams to build).
-    for (const name of f.url.search ? f.url.searchParams.keys() : NO_NAMES) {
-      if (CREDENTIAL_QUERY.test(name)) {
-        sendProblem(f.res, f.ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
-        return ANSWERED;
-      }
+    return readRequestBody(f, op).then((read) => (read === ANSWERED || credentialsInQuery(f) ? ANSWERED : read));
+  }
+
+  /** 4. The body read as the operation declares it (413, 415, 400). */
+  async function readRequestBody(f: Flow, op: OperationModel): Promise<Step<ReadBody>> {
+    const codecs = bodyCodecs[op.operationId];
+    const got = await readBody(f.x, {
+      limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY,
+      accepted: op.requestContentTypes,
+      encodings: op.contentEncodings,
+      codecs,
+      where: `${op.method} ${op.path}`,
+    });
+    if (!got.ok) {
+      const fault = got.fault;
+      if (fault.code === 'payload_too_large') {
+        f.out.Connection = 'close';
+        f.x.refuseBody(fault.limit);
+        const what = fault.decompressed ? 'The body decompresses to more than' : 'The body exceeds';
+        sendProblem(f.res, f.ctx, fault.code, { detail: `${what} ${fault.limit} bytes, the limit of ${op.method} ${op.path}.`, limit: fault.limit });
+      } else sendProblem(f.res, f.ctx, fault.code, { detail: fault.detail });
+      return ANSWERED;
+    }
+    const read: ReadBody = {
+      body: got.json,
+      raw: got.raw,
+      mediaType: got.mediaType,
+      decoded: got.decoded,
+      codec: got.decoded && got.mediaType ? codecs?.[got.mediaType] : undefined,
+    };
+    const items = op.maxItems && read.body && typeof read.body === 'object' ? (read.body as Record<string, unknown>)[op.maxItems.field] : undefined;
+    if (op.maxItems && Array.isArray(items) && items.length > op.maxItems.max) {
+      sendProblem(f.res, f.ctx, 'batch_too_large', {
+        detail: `The batch holds ${items.length} items in \`${op.maxItems.field}\`; at most ${op.maxItems.max} are accepted per request.`,
+        limit: op.maxItems.max,
+      });
+      return ANSWERED;
     }
     return read;
+  }
+
+  /** 4. Credentials in the query string are refused (400); true when that answer was sent. */
+  function credentialsInQuery(f: Flow): boolean {
+    // Without a query string there is nothing to look at (and no URLSearchParams to build).
+    if (!f.target.search) return false;
+    for (const name of f.target.searchParams.keys()) {
+      if (CREDENTIAL_QUERY.test(name)) {
+        sendProblem(f.res, f.ctx, 'invalid_request', { detail: `Credentials are never accepted in the query string (\`${name}\`); send them in a header.` });
+        return true;
+      }
+    }
+    return false;
   }
 
   /** 5. Auth (401), 6. scopes (403); public operations skip both. */
@@ -318,7 +382,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       clock,
       { failMode: opts.failMode },
     );
-    if (op.policies.length > 0) Object.assign(f.out, rateLimitHeaders(decision, clock.now()));
+    if (op.policies.length > 0) rateLimitHeaders(decision, clock.now(), f.out);
     f.log.remaining = leastRemaining(decision);
     if (decision.degraded && decision.allowed) f.out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
     if (decision.allowed) return decision;
@@ -327,20 +391,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return ANSWERED;
   }
 
-  /** 8. Tenant state: an archived project refuses the operations that document it (403). */
-  async function tenantState(f: Flow, op: OperationModel, principal: Principal | null): Promise<Step<null>> {
-    if (!principal?.projectId || !op.errorCodes.includes('project_archived')) return null;
-    if ((await opts.directory.projectStatus(principal.tenantId, principal.projectId)) !== 'archived') return null;
-    sendProblem(f.res, f.ctx, 'project_archived', {
-      detail: `Project ${principal.projectId} is archived; unarchive it to resume ingest.`,
-      project_id: principal.projectId,
+  /** 8. Tenant state: an archived project refuses the operations that document it (403); the others pass at once. */
+  function tenantState(f: Flow, op: OperationModel, principal: Principal | null): Later<Step<null>> {
+    const projectId = principal?.projectId;
+    if (!projectId || !op.errorCodes.includes('project_archived')) return null;
+    return Promise.resolve(opts.directory.projectStatus(principal.tenantId, projectId)).then((status) => {
+      if (status !== 'archived') return null;
+      sendProblem(f.res, f.ctx, 'project_archived', { detail: `Project ${projectId} is archived; unarchive it to resume ingest.`, project_id: projectId });
+      return ANSWERED;
     });
-    return ANSWERED;
   }
 
   /** 9. Parameters (400) and body (422) validation; resolves the typed query. */
   function validate(f: Flow, op: OperationModel, path: Record<string, string>, read: ReadBody): Step<Record<string, unknown>> {
-    const params = opts.validator.params(op, { path, query: f.url.searchParams, headers: f.x.headers });
+    const params = opts.validator.params(op, { path, query: f.target.searchParams, headers: f.x.headers });
     if (!params.ok) {
       sendProblem(f.res, f.ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
       return ANSWERED;
@@ -355,43 +419,52 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return ANSWERED;
   }
 
-  /** 10. Idempotency: a kept answer is replayed; the same key with another body is 409. */
-  async function replay(
-    f: Flow,
-    op: OperationModel,
-    principal: Principal | null,
-    raw: Uint8Array | undefined,
-  ): Promise<Step<{ key: string; digest: string; tenantId: string } | null>> {
+  /** 10. Idempotency: a kept answer is replayed; the same key with another body is 409. A request without a key passes at once. */
+  function replay(f: Flow, op: OperationModel, principal: Principal | null, raw: Uint8Array | undefined): Later<Step<Idempotent | null>> {
     const idemKey = op.method === 'POST' && principal ? f.x.headers['idempotency-key'] : undefined;
     if (typeof idemKey !== 'string') return null;
+    return replayKept(f, op, principal!, idemKey, raw);
+  }
+
+  /** 10. The answer kept for this Idempotency-Key, replayed; or what keeping this one needs. */
+  async function replayKept(f: Flow, op: OperationModel, principal: Principal, idemKey: string, raw: Uint8Array | undefined): Promise<Step<Idempotent>> {
     const key = `${op.operationId}:${idemKey}`;
     const digest = bodyDigest(raw);
     const now = opts.clock.now();
-    const kept = await idempotency.get(principal!.tenantId, key, now);
+    const kept = await idempotency.get(principal.tenantId, key, now);
     const prior = kept && kept.expiresAt > now ? kept : undefined;
-    if (!prior) return { key, digest, tenantId: principal!.tenantId };
+    if (!prior) return { key, digest, tenantId: principal.tenantId };
     if (prior.bodyDigest !== digest)
       sendProblem(f.res, f.ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
     else send(f.res, prior.status, prior.body, { ...f.out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
     return ANSWERED;
   }
 
-  /** 12. Usage recorded for a 2xx, a binary request's 2xx encoded back, the answer kept for its Idempotency-Key, then written. */
-  async function finish(
+  /** 12. Usage recorded for a 2xx, then the answer written (waits only for a store write it needs). */
+  function finish(
     f: Flow,
     op: OperationModel,
     principal: Principal | null,
     meters: Record<string, number>,
-    idem: { key: string; digest: string; tenantId: string } | null,
+    idem: Idempotent | null,
     answer: Answer,
     read: ReadBody,
-  ): Promise<void> {
+  ): Later<void> {
     if ('problem' in answer) return sendProblem(f.res, f.ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
-    const { clock } = opts;
     if (principal && answer.status < 300 && op.quotas.length > 0) {
       const usage = answer.usage ?? meters;
-      if (Object.values(usage).some((n) => n > 0)) await opts.store.recordUsage(principal.tenantId, usage, clock.now()).catch(() => undefined);
+      if (Object.values(usage).some((n) => n > 0)) {
+        return opts.store
+          .recordUsage(principal.tenantId, usage, opts.clock.now())
+          .catch(() => undefined)
+          .then(() => respond(f, idem, answer, read));
+      }
     }
+    return respond(f, idem, answer, read);
+  }
+
+  /** 12. A binary request's 2xx encoded back, the answer kept for its Idempotency-Key, then written. */
+  function respond(f: Flow, idem: Idempotent | null, answer: Exclude<Answer, { problem: string }>, read: ReadBody): Later<void> {
     let contentType = answer.contentType ?? 'application/json';
     let answerBody = answer.body;
     if (read.codec && answer.status < 300 && contentType === 'application/json') {
@@ -399,26 +472,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       contentType = read.mediaType!;
     }
     const headers: HeaderMap = answer.headers ? Object.assign(f.out, answer.headers) : f.out;
-    if (idem) {
-      headers['Idempotent-Replayed'] = 'false';
-      // Only successes are kept, as for `{problem}` answers and earlier refusals (which never get
-      // here): a replayed problem would carry the first request's request_id, and its cause may be gone.
-      if (answer.status < 400) {
-        const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        // Not kept (store fault): the answer still goes out; a retry then runs again instead of replaying.
-        await Promise.resolve(
-          idempotency.set(idem.tenantId, idem.key, {
-            bodyDigest: idem.digest,
-            status: answer.status,
-            body: answerBody,
-            headers: stored,
-            contentType,
-            expiresAt: clock.now() + IDEMPOTENCY_TTL_MS,
-          }),
-        ).catch(() => undefined);
-      }
-    }
-    send(f.res, answer.status, answerBody, headers, contentType);
+    if (!idem) return send(f.res, answer.status, answerBody, headers, contentType);
+    headers['Idempotent-Replayed'] = 'false';
+    // Only successes are kept, as for `{problem}` answers and earlier refusals (which never get
+    // here): a replayed problem would carry the first request's request_id, and its cause may be gone.
+    if (answer.status >= 400) return send(f.res, answer.status, answerBody, headers, contentType);
+    const stored = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    const kept = {
+      bodyDigest: idem.digest,
+      status: answer.status,
+      body: answerBody,
+      headers: stored,
+      contentType,
+      expiresAt: opts.clock.now() + IDEMPOTENCY_TTL_MS,
+    };
+    // Not kept (store fault): the answer still goes out; a retry then runs again instead of replaying.
+    return Promise.resolve(idempotency.set(idem.tenantId, idem.key, kept))
+      .catch(() => undefined)
+      .then(() => send(f.res, answer.status, answerBody, headers, contentType));
   }
 
   return {
@@ -428,13 +499,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const res = x.res;
       const url = x.url;
       const q = url.indexOf('?');
-      const log: PartialLog = { method: x.method, path: q < 0 ? url : url.slice(0, q), keyId: null, tenantId: null, remaining: null, code: null };
+      const log = new RequestLog(x.method, q < 0 ? url : url.slice(0, q));
       try {
         await run(x, dispatch, log);
       } catch (err) {
         // A fault in a handler or the store: a problem, never a crash.
-        const requestId = log.requestId ?? requestIdOf(undefined);
-        const ctx = { model: opts.model, requestId, instance: log.path!, headers: { 'X-Request-Id': requestId } };
+        const requestId = log.requestId || requestIdOf(undefined);
+        const ctx = { model: opts.model, requestId, instance: log.path, headers: { 'X-Request-Id': requestId } };
         if (!res.headersSent && err instanceof StoreUnavailableError) {
           const r = unavailable(err.store);
           log.code = r.code;
@@ -450,19 +521,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (DEBUG) console.error(err);
       } finally {
         if (opts.onResponse) {
-          // One object of a fixed shape: this runs for every request the mock answers.
-          opts.onResponse({
-            method: log.method!,
-            path: log.path!,
-            status: res.statusCode,
-            requestId: log.requestId ?? '',
-            keyId: log.keyId ?? null,
-            tenantId: log.tenantId ?? null,
-            remaining: log.remaining ?? null,
-            code: log.code ?? null,
-            headers: log.headers ?? NO_HEADERS,
-            ms: performance.now() - started,
-          });
+          log.status = res.statusCode;
+          log.ms = performance.now() - started;
+          opts.onResponse(log);
         }
       }
     },

@@ -18,7 +18,8 @@ const TOUCH_INTERVAL_MS = 1000;
 /** The directory and the seeds of one set of fixtures. */
 export class StateDirectory implements TenantDirectory {
   private readonly seeds = new Map<string, TenantSeed>();
-  private readonly fixtureKeys = new Map<string, KeyDoc>();
+  /** Fixture keys by digest, with their owner (read on every request they authenticate). */
+  private readonly fixtureKeys = new Map<string, { key: KeyDoc; owner: { tenantId: string; keyId: string } }>();
   private readonly owners = new Map<string, { tenantId: string; keyId: string }>();
   private readonly touched = new Map<string, number>();
 
@@ -43,7 +44,7 @@ export class StateDirectory implements TenantDirectory {
       );
       const projects = t.projects.map((p) => ({ ...p, created_at: at, archived_at: p.status === 'archived' ? at : null }));
       this.seeds.set(t.id, { id: t.id, plan: t.plan, projects, keys });
-      for (const k of keys) this.fixtureKeys.set(k.digest, k);
+      for (const k of keys) this.fixtureKeys.set(k.digest, { key: k, owner: { tenantId: t.id, keyId: k.id } });
     }
   }
 
@@ -66,8 +67,9 @@ export class StateDirectory implements TenantDirectory {
   }
 
   async keyByDigest(digest: string): Promise<KeyRecord | null> {
-    const fixture = this.fixtureKeys.get(digest);
-    let owner = fixture ? { tenantId: fixture.tenantId, keyId: fixture.id } : this.owners.get(digest);
+    const known = this.fixtureKeys.get(digest);
+    const fixture = known?.key;
+    let owner = known?.owner ?? this.owners.get(digest);
     let key: KeyDoc | null;
     try {
       if (!owner) {
@@ -121,7 +123,7 @@ export class StateDirectory implements TenantDirectory {
 
   async capUsed(tenantId: string, cap: string): Promise<number> {
     try {
-      return await this.store.capCount(tenantId, cap as CapName);
+      return (await this.store.capCounts(tenantId))[cap as CapName] ?? 0;
     } catch {
       return 0; // store down: the create itself fails (503) or the cap is checked again atomically
     }

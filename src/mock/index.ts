@@ -121,19 +121,20 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   server.keepAliveTimeout = 5000;
   answerClientErrors(server, () => live.model);
 
-  /**
-   * 1. The clock (read from a shared store; a memory clock is always current, so nothing is
-   * awaited), 2. control API, 3. docs, 4. the API through the shared pipeline.
-   */
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (clock.shared) await clock.refresh();
+  /** 1. The clock: read from a shared store first; a memory clock is always current, so nothing is awaited. */
+  function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return clock.shared ? clock.refresh().then(() => serveRequest(req, res)) : serveRequest(req, res);
+  }
+
+  /** 2. Control API, 3. docs, 4. the API through the shared pipeline. */
+  function serveRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     // Only /__mock…, /docs… and /llms… are not API paths: test the first bytes before splitting off the query.
     if (url.startsWith('/__mock') || url.startsWith('/docs') || url.startsWith('/llms')) {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config, mockConsole);
-      if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return;
+      if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return Promise.resolve();
     }
     const current = live;
     return current.pipeline.serve(nodeExchange(req, res), (r) => dispatch(r, res, current, config));
@@ -190,7 +191,13 @@ function drain(server: Server): Promise<void> {
 }
 
 /** Step 11 of the pipeline for the mock: latency, chaos, then a stateful resource or Prism (live.ts). */
-async function dispatch(req: OperationRequest, res: ServerResponse, live: Live, config: MockConfig): Promise<Answer> {
+function dispatch(req: OperationRequest, res: ServerResponse, live: Live, config: MockConfig): Promise<Answer> | Answer {
+  if (config.latencyMs || config.chaos > 0) return slowOrFaulty(req, res, live, config);
+  return answerOperation(live, req);
+}
+
+/** Step 11 with `--latency` or `--chaos`: the delay, then perhaps an injected fault, else the answer. */
+async function slowOrFaulty(req: OperationRequest, res: ServerResponse, live: Live, config: MockConfig): Promise<Answer> {
   const latency = config.latencyMs;
   if (latency) await new Promise((r) => setTimeout(r, latency[0] + Math.random() * (latency[1] - latency[0])));
   if (config.chaos > 0 && Math.random() < config.chaos) {

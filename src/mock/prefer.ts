@@ -21,7 +21,7 @@ const QUERY = ['__code', '__example', '__dynamic', '__seed'];
 /** True when the request asks for the example-driven answer explicitly (Prefer header or `__` query). */
 export function asksForExample(req: OperationRequest): boolean {
   if (typeof req.headers.prefer === 'string' && /\b(code|example|dynamic|seed)=/.test(req.headers.prefer)) return true;
-  if (!req.url.search) return false; // nothing to look for (and no URLSearchParams to build)
+  if (!req.search) return false; // nothing to look for (and no URL to build)
   for (const k of QUERY) if (req.url.searchParams.has(k)) return true;
   return false;
 }

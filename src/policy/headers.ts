@@ -4,20 +4,41 @@
  * problem body, so they cannot disagree.
  * @module
  */
+import { oneByte } from '../portable/index.js';
 import { secondsUntil } from './decide.js';
 import type { Decision, PolicyState } from './types.js';
 
-const sfStrings = new Map<string, string>();
+/** The per-policy parts of the headers: they depend only on a policy's name, quota and window. */
+interface PolicyText {
+  limit: number;
+  windowSeconds: number;
+  /** The sf-string of the name (RFC 8941 §3.3.3), `"default"`. */
+  sf: string;
+  /** Its `RateLimit-Policy` item, `"default";q=60;w=60`. */
+  item: string;
+  /** Its `X-RateLimit-Policy` value, `60;w=60`. */
+  legacy: string;
+}
 
-/** An sf-string (RFC 8941 §3.3.3) for a policy name (memoised: a contract names few policies, and every answer renders them). */
-function sfString(name: string): string {
-  let sf = sfStrings.get(name);
-  if (sf === undefined) {
-    sf = `"${name.replace(/[\\"]/g, (c) => '\\' + c)}"`;
-    if (sfStrings.size >= 1024) sfStrings.clear();
-    sfStrings.set(name, sf);
+const texts = new Map<string, PolicyText>();
+
+/** The per-policy header parts, memoised by name (a contract names few policies; a changed quota or window makes them anew). */
+function textOf(s: PolicyState): PolicyText {
+  let t = texts.get(s.name);
+  if (t === undefined || t.limit !== s.limit || t.windowSeconds !== s.windowSeconds) {
+    // One-byte (see oneByte): a name read from the YAML contract may be two-byte, and every answer carries these.
+    const sf = oneByte(`"${s.name.replace(/[\\"]/g, (c) => '\\' + c)}"`);
+    t = {
+      limit: s.limit,
+      windowSeconds: s.windowSeconds,
+      sf,
+      item: oneByte(`${sf};q=${s.limit};w=${s.windowSeconds}`),
+      legacy: `${s.limit};w=${s.windowSeconds}`,
+    };
+    if (texts.size >= 1024) texts.clear();
+    texts.set(s.name, t);
   }
-  return sf;
+  return t;
 }
 
 /** The most restrictive limiter: least remaining, then latest reset (first wins a full tie). */
@@ -41,22 +62,36 @@ export function mostRestrictive(states: readonly PolicyState[]): PolicyState | n
  * - `Retry-After` (delay-seconds, RFC 9110 §10.2.3) on 429 and 503, equal to the body's
  *   `retry_after_seconds`.
  * An operation without limiters (or a fail-open decision) gets no rate-limit fields.
- * Names are canonical case; Node's `setHeader` is case-insensitive.
+ * Names are canonical case; Node's `setHeader` is case-insensitive. They are written into
+ * `headers` (a new map without one), which is returned.
  */
-export function rateLimitHeaders(decision: Decision, nowMs: number = decision.now): Record<string, string> {
-  const headers: Record<string, string> = {};
+export function rateLimitHeaders<H extends Record<string, unknown> = Record<string, string>>(
+  decision: Decision,
+  nowMs: number = decision.now,
+  headers: H = {} as H,
+): H {
+  const h = headers as Record<string, unknown>;
   const states = decision.perPolicy;
   if (states.length > 0) {
-    headers['RateLimit-Policy'] = states.map((s) => `${sfString(s.name)};q=${s.limit};w=${s.windowSeconds}`).join(', ');
-    headers['RateLimit'] = states.map((s) => `${sfString(s.name)};r=${s.remaining};t=${secondsUntil(s.resetAt, nowMs)}`).join(', ');
+    let policy = '';
+    let current = '';
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i]!;
+      const t = textOf(s);
+      const sep = i === 0 ? '' : ', ';
+      policy += sep + t.item;
+      current += `${sep}${t.sf};r=${s.remaining};t=${secondsUntil(s.resetAt, nowMs)}`;
+    }
+    h['RateLimit-Policy'] = policy;
+    h['RateLimit'] = current;
     const m = mostRestrictive(states)!;
-    headers['X-RateLimit-Limit'] = String(m.limit);
-    headers['X-RateLimit-Remaining'] = String(m.remaining);
-    headers['X-RateLimit-Reset'] = String(Math.ceil(m.resetAt / 1000));
-    headers['X-RateLimit-Policy'] = `${m.limit};w=${m.windowSeconds}`;
+    h['X-RateLimit-Limit'] = String(m.limit);
+    h['X-RateLimit-Remaining'] = String(m.remaining);
+    h['X-RateLimit-Reset'] = String(Math.ceil(m.resetAt / 1000));
+    h['X-RateLimit-Policy'] = textOf(m).legacy;
   }
   if (decision.retryAfter !== null && (decision.status === 429 || decision.status === 503)) {
-    headers['Retry-After'] = String(decision.retryAfter);
+    h['Retry-After'] = String(decision.retryAfter);
   }
   return headers;
 }

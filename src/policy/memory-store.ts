@@ -367,7 +367,9 @@ export class MemoryStore implements PolicyStore {
 
   async getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Promise<Record<MeterName, number>> {
     const values = this.usage.get(usageKey(tenantId, nowMs))?.values;
-    return Object.fromEntries(meters.map((m) => [m, values?.get(m) ?? 0]));
+    const out: Record<MeterName, number> = {};
+    for (const m of meters) out[m] = values?.get(m) ?? 0;
+    return out;
   }
 
   async setUsage(tenantId: string, values: Readonly<Record<MeterName, number>>, nowMs: number): Promise<void> {

@@ -33,6 +33,19 @@ export function fillRandom(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/**
+ * A one-byte copy of a Latin-1 string, for text the hot path puts into every answer (policy names
+ * in rate-limit headers, plan ids in bodies). Names read from the YAML contract are two bytes per
+ * character in V8 as soon as a file holds one character beyond Latin-1 (an em dash), and so is
+ * every string built from one: a header or JSON body is then assembled and written to the socket
+ * as UTF-16. Joining the characters makes a one-byte string (a Latin-1 character is one in V8).
+ * Only a copy kept for output helps: a string used as a property name is interned, and V8 then
+ * points it at the two-byte interned original.
+ */
+export function oneByte(text: string): string {
+  return /^[\x00-\xff]*$/.test(text) ? text.split('').join('') : text;
+}
+
 /** `length` random bytes. */
 export const randomBytes = (length: number): Uint8Array => fillRandom(new Uint8Array(length));
 

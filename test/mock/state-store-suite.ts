@@ -63,8 +63,8 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       await b.seed(seedOf(t), false);
       expect(await a.get(t, 'traces', 'tr_1')).toMatchObject({ id: 'tr_1' });
       expect(await a.plan(t)).toBe('starter');
-      expect(await a.capCount(t, 'projects')).toBe(1);
-      expect(await a.capCount(t, 'api_keys')).toBe(1);
+      expect((await a.capCounts(t)).projects).toBe(1);
+      expect((await a.capCounts(t)).api_keys).toBe(1);
     });
 
     it('reset (seed with force) deletes everything the tenant wrote, answers kept for Idempotency-Keys included', async () => {
@@ -104,7 +104,7 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       );
       expect(results.filter((r) => r.ok)).toHaveLength(2);
       expect(results.filter((r) => !r.ok)).toEqual(Array(4).fill({ ok: false, reason: 'capped', limit: 3, used: 3 }));
-      expect(await b.capCount(t, 'projects')).toBe(3);
+      expect((await b.capCounts(t)).projects).toBe(3);
       await b.setPlan(t, 'team');
       expect(
         await a.insert(t, 'projects', 'prj_x', { id: 'prj_x', name: 'p', status: 'active', created_at: at, archived_at: null }, { cap: PROJECT_CAP }),
@@ -114,10 +114,10 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
     it('gives a unit of a cap back on remove and on an update that releases it, never below 0', async () => {
       const t = freshTenant('release');
       await a.seed(seedOf(t), false);
-      expect(await a.capCount(t, 'api_keys')).toBe(1);
+      expect((await a.capCounts(t)).api_keys).toBe(1);
       await b.update(t, 'keys', 'key_a', (k) => (k.revoked ? undefined : { ...k, revoked: true }), { release: 'api_keys' });
       await b.update(t, 'keys', 'key_a', (k) => (k.revoked ? undefined : { ...k, revoked: true }), { release: 'api_keys' });
-      expect(await a.capCount(t, 'api_keys')).toBe(0);
+      expect((await a.capCounts(t)).api_keys).toBe(0);
       await a.insert(
         t,
         'evalRules',
@@ -125,10 +125,10 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
         { id: 'rule_1', name: 'r', evaluator: 'toxicity', sample_rate: 1, enabled: true, created_at: at, updated_at: at } as never,
         { cap: { name: 'eval_rules', limits: {} } },
       );
-      expect(await a.capCount(t, 'eval_rules')).toBe(1);
+      expect((await a.capCounts(t)).eval_rules).toBe(1);
       expect(await b.remove(t, 'evalRules', 'rule_1', { release: 'eval_rules' })).toBe(true);
       expect(await b.remove(t, 'evalRules', 'rule_1', { release: 'eval_rules' })).toBe(false);
-      expect(await a.capCount(t, 'eval_rules')).toBe(0);
+      expect((await a.capCounts(t)).eval_rules).toBe(0);
     });
 
     it('updates atomically: 20 concurrent span merges through two instances all land, duplicates ignored', async () => {
@@ -216,7 +216,7 @@ export function stateStoreSuite(name: string, makeHarness: () => Promise<StateHa
       expect(await a.plan(t)).toBeNull();
       expect(await a.get(t, 'traces', 'tr_x')).toBeNull();
       expect((await a.list(t, 'traces', { order: 'desc', after: null, limit: 5 })).items).toEqual([]);
-      expect(await a.capCount(t, 'projects')).toBe(0);
+      expect((await a.capCounts(t)).projects).toBe(0);
     });
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { ContractModel, Plan } from '../../contract/index.js';
 import { StoreUnavailableError } from '../../policy/index.js';
+import { oneByte } from '../../portable/index.js';
 import { CAP_NAMES } from '../store/types.js';
 import { iso, page, type Resource, type Schemas } from './context.js';
 
@@ -12,13 +13,20 @@ interface UsageShape {
   meters: string[];
   plans: Map<string, Plan>;
   fallback: Plan;
+  /** Each plan's id as the body shows it (one-byte: see oneByte). */
+  ids: Map<string, string>;
 }
 const shapes = new WeakMap<ContractModel, UsageShape>();
 
 function shapeOf(model: ContractModel): UsageShape {
   let shape = shapes.get(model);
   if (!shape) {
-    shape = { meters: Object.keys(model.meters), plans: new Map(model.plans.map((p) => [p.id, p])), fallback: model.plans[0]! };
+    shape = {
+      meters: Object.keys(model.meters),
+      plans: new Map(model.plans.map((p) => [p.id, p])),
+      fallback: model.plans[0]!,
+      ids: new Map(model.plans.map((p) => [p.id, oneByte(p.id)])),
+    };
     shapes.set(model, shape);
   }
   return shape;
@@ -36,14 +44,14 @@ function monthAt(ms: number): typeof month {
 }
 
 const getUsage: Resource = async (_req, tenantId, ctx) => {
-  const { meters, plans, fallback } = shapeOf(ctx.model);
+  const { meters, plans, fallback, ids } = shapeOf(ctx.model);
   // Plan, meters and cap counts in one round trip (the reads are independent).
-  const [planId, used, ...counts] = await Promise.all([
+  const [planId, used, counts] = await Promise.all([
     ctx.state.plan(tenantId),
     ctx.policy.getUsage(tenantId, meters, ctx.now()).catch((err: unknown) => {
       throw new StoreUnavailableError('Usage', err);
     }),
-    ...CAP_NAMES.map((c) => ctx.state.capCount(tenantId, c)),
+    ctx.state.capCounts(tenantId),
   ]);
   const plan = (planId !== null && plans.get(planId)) || fallback;
   const period = monthAt(ctx.now());
@@ -54,10 +62,10 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
     meterView[m] = { used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) };
   }
   const caps: Record<string, { count: number; limit: number | null }> = {};
-  for (let i = 0; i < CAP_NAMES.length; i++) caps[CAP_NAMES[i]!] = { count: counts[i] as number, limit: plan.caps[CAP_NAMES[i]!] ?? null };
+  for (const cap of CAP_NAMES) caps[cap] = { count: counts[cap], limit: plan.caps[cap] ?? null };
   const body = {
     tenant_id: tenantId,
-    plan: plan.id,
+    plan: ids.get(plan.id) ?? plan.id,
     period_start: period.start,
     resets_at: period.resets,
     meters: meterView,

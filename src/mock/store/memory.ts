@@ -6,19 +6,20 @@
  * `structuredClone` on the hot path (every authenticated request reads its key).
  * @module
  */
-import type {
-  CapName,
-  ClockState,
-  Collection,
-  Docs,
-  InsertOptions,
-  InsertResult,
-  ListPage,
-  ListQuery,
-  StateStore,
-  Stored,
-  StoredAnswer,
-  TenantSeed,
+import {
+  CAP_NAMES,
+  type CapName,
+  type ClockState,
+  type Collection,
+  type Docs,
+  type InsertOptions,
+  type InsertResult,
+  type ListPage,
+  type ListQuery,
+  type StateStore,
+  type Stored,
+  type StoredAnswer,
+  type TenantSeed,
 } from './types.js';
 
 interface TenantState {
@@ -39,12 +40,15 @@ export function copy<T>(value: T): T {
     return out as T;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value); // not JSON-shaped: keep its type
-  const out: Record<string, unknown> = {};
-  for (const k in value) {
-    const v = copy((value as Record<string, unknown>)[k]);
-    // A `__proto__` member (free-form maps such as `metadata` may have one) is data: define it, never assign it.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+  // Spread copies every own member as data (a `__proto__` member of a free-form map such as
+  // `metadata` included), and fast for documents of one shape; then the nested values are copied.
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const k in out) {
+    const v = out[k];
+    if (v === null || typeof v !== 'object') continue;
+    // `__proto__` is data: define it, never assign it.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copy(v), enumerable: true, writable: true, configurable: true });
+    else out[k] = copy(v);
   }
   return out as T;
 }
@@ -154,8 +158,9 @@ export class MemoryStateStore implements StateStore {
     return this.tenants.has(tenantId) ? this.docs(tenantId, collection).size : 0;
   }
 
-  async capCount(tenantId: string, cap: CapName): Promise<number> {
-    return this.tenants.get(tenantId)?.caps[cap] ?? 0;
+  async capCounts(tenantId: string): Promise<Record<CapName, number>> {
+    const caps = this.tenants.get(tenantId)?.caps;
+    return caps ? { ...caps } : (Object.fromEntries(CAP_NAMES.map((c) => [c, 0])) as Record<CapName, number>);
   }
 
   async plan(tenantId: string): Promise<string | null> {

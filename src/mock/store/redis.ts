@@ -15,6 +15,7 @@
 import { createRedisClient, redisReady, type RedisClient, type RedisConnection } from '../../policy/redis-client.js';
 import { CAS_LUA, FIXED_KEYS, INSERT_LUA, KEEP_ANSWER_LUA, LIST_LUA, REMOVE_LUA, SEED_LUA, UPDATE_LUA } from './lua.js';
 import {
+  CAP_NAMES,
   COLLECTIONS,
   type CapName,
   type ClockState,
@@ -193,8 +194,9 @@ export class RedisStateStore implements StateStore {
     return this.client.zcard(`${this.tag(tenantId)}i:${collection}`);
   }
 
-  async capCount(tenantId: string, cap: CapName): Promise<number> {
-    return Number((await this.client.hget(`${this.tag(tenantId)}caps`, cap)) ?? 0);
+  async capCounts(tenantId: string): Promise<Record<CapName, number>> {
+    const counts = await this.client.hmget(`${this.tag(tenantId)}caps`, ...CAP_NAMES);
+    return Object.fromEntries(CAP_NAMES.map((cap, i) => [cap, Number(counts[i] ?? 0)])) as Record<CapName, number>;
   }
 
   async plan(tenantId: string): Promise<string | null> {

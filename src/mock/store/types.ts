@@ -136,7 +136,7 @@ export interface StateStore {
   /** How many documents the collection holds. */
   count(tenantId: string, collection: Collection): Promise<number>;
   /** How many of a capped resource the tenant holds. */
-  capCount(tenantId: string, cap: CapName): Promise<number>;
+  capCounts(tenantId: string): Promise<Record<CapName, number>>;
   /** The tenant's plan, or null when it has no state (never seeded, reset away, expired). */
   plan(tenantId: string): Promise<string | null>;
   setPlan(tenantId: string, plan: string): Promise<void>;
