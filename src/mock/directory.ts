@@ -1,7 +1,8 @@
 /**
  * The pipeline's tenant directory over the {@link StateStore}: keys by digest, plans, project
  * status and cap counts, read from the store on every request (nothing cached that another
- * instance can change). Tenants come from the fixtures; one whose state is missing (never seeded
+ * instance can change). A store that has a `version` (memory: one process) is read again only
+ * once it has moved: keys and plans are then answered without waiting. Tenants come from the fixtures; one whose state is missing (never seeded
  * on this store, or expired) is seeded on first use. While the store is unreachable, fixture keys
  * and plans are answered from the fixtures so the policy stage can apply `failMode`.
  * @module
@@ -14,6 +15,16 @@ import type { CapName, KeyDoc, StateStore, TenantSeed } from './store/index.js';
 
 /** A key's last use is written at most this often per key and instance. */
 const TOUCH_INTERVAL_MS = 1000;
+/** Keys (found or not) and plans kept per store version, at most this many of each. */
+const KEPT_MAX = 10_000;
+
+/** What was read at one version of the store (see StateStore.version). */
+interface Kept {
+  version: number;
+  /** By digest: the key (frozen: shared by every request that authenticates with it), or null when none has it. */
+  keys: Map<string, KeyDoc | null>;
+  plans: Map<string, string>;
+}
 
 /** The directory and the seeds of one set of fixtures. */
 export class StateDirectory implements TenantDirectory {
@@ -22,6 +33,7 @@ export class StateDirectory implements TenantDirectory {
   private readonly fixtureKeys = new Map<string, { key: KeyDoc; owner: { tenantId: string; keyId: string } }>();
   private readonly owners = new Map<string, { tenantId: string; keyId: string }>();
   private readonly touched = new Map<string, number>();
+  private kept: Kept = { version: -1, keys: new Map(), plans: new Map() };
 
   constructor(
     private readonly store: StateStore,
@@ -66,7 +78,23 @@ export class StateDirectory implements TenantDirectory {
     return true;
   }
 
-  async keyByDigest(digest: string): Promise<KeyRecord | null> {
+  /** What was read at the store's current version; null for a store without one (shared). */
+  private keptNow(): Kept | null {
+    const version = this.store.version;
+    if (version === undefined) return null;
+    if (this.kept.version !== version) this.kept = { version, keys: new Map(), plans: new Map() };
+    return this.kept;
+  }
+
+  keyByDigest(digest: string): KeyRecord | null | Promise<KeyRecord | null> {
+    const kept = this.keptNow();
+    const hit = kept?.keys.get(digest);
+    if (hit === undefined) return this.readKey(digest, kept);
+    if (hit) this.touch(hit);
+    return hit;
+  }
+
+  private async readKey(digest: string, kept: Kept | null): Promise<KeyRecord | null> {
     const known = this.fixtureKeys.get(digest);
     const fixture = known?.key;
     let owner = known?.owner ?? this.owners.get(digest);
@@ -85,6 +113,7 @@ export class StateDirectory implements TenantDirectory {
       if (fixture) return fixture; // store down: the fixture's own record
       throw err;
     }
+    if (kept && kept === this.kept && kept.keys.size < KEPT_MAX) kept.keys.set(digest, key && Object.freeze({ ...key, scopes: Object.freeze([...key.scopes]) as string[] }));
     if (!key) return null;
     this.touch(key);
     return key;
@@ -103,10 +132,16 @@ export class StateDirectory implements TenantDirectory {
     return this.seeds.has(tenantId);
   }
 
-  async planOf(tenantId: string): Promise<string> {
+  planOf(tenantId: string): string | Promise<string> {
+    const kept = this.keptNow();
+    return kept?.plans.get(tenantId) ?? this.readPlan(tenantId, kept);
+  }
+
+  private async readPlan(tenantId: string, kept: Kept | null): Promise<string> {
     try {
       let plan = await this.store.plan(tenantId);
       if (plan === null && (await this.ensureSeeded(tenantId))) plan = await this.store.plan(tenantId);
+      if (plan !== null && kept && kept === this.kept && kept.plans.size < KEPT_MAX) kept.plans.set(tenantId, plan);
       return plan ?? this.seeds.get(tenantId)?.plan ?? 'free';
     } catch {
       return this.seeds.get(tenantId)?.plan ?? 'free'; // store down: the policy stage applies failMode

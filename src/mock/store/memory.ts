@@ -61,6 +61,11 @@ export class MemoryStateStore implements StateStore {
   private readonly tenants = new Map<string, TenantState>();
   private readonly owners = new Map<string, { tenantId: string; keyId: string }>();
   private clockState: ClockState = { offsetMs: 0, frozenAt: null };
+  private writes = 0;
+
+  get version(): number {
+    return this.writes;
+  }
 
   private tenant(id: string): TenantState {
     const t = this.tenants.get(id);
@@ -77,6 +82,7 @@ export class MemoryStateStore implements StateStore {
 
   async seed(seed: TenantSeed, force: boolean): Promise<void> {
     if (this.tenants.has(seed.id) && !force) return;
+    this.writes++;
     const t: TenantState = {
       plan: seed.plan,
       seq: 0,
@@ -102,6 +108,7 @@ export class MemoryStateStore implements StateStore {
       t.caps[cap.name] = used + 1;
     }
     const seq = ++t.seq;
+    this.writes++;
     docs.set(id, { seq, doc: copy(doc) });
     if (collection === 'keys') this.owners.set((doc as Docs['keys']).digest, { tenantId, keyId: id });
     if (options.keep !== undefined) while (docs.size > options.keep) docs.delete(docs.keys().next().value!);
@@ -126,6 +133,7 @@ export class MemoryStateStore implements StateStore {
     if (!hit) return null;
     const next = change(copy(hit.doc) as Docs[C]);
     if (next === undefined) return copy(hit.doc) as Docs[C];
+    this.writes++;
     hit.doc = copy(next);
     if (options.release) this.release(tenantId, options.release);
     return next;
@@ -134,6 +142,7 @@ export class MemoryStateStore implements StateStore {
   async remove(tenantId: string, collection: Collection, id: string, options: { release?: CapName } = {}): Promise<boolean> {
     if (!this.tenants.has(tenantId)) return false;
     if (!this.docs(tenantId, collection).delete(id)) return false;
+    this.writes++;
     if (options.release) this.release(tenantId, options.release);
     return true;
   }
@@ -169,6 +178,7 @@ export class MemoryStateStore implements StateStore {
 
   async setPlan(tenantId: string, plan: string): Promise<void> {
     this.tenant(tenantId).plan = plan;
+    this.writes++;
   }
 
   async keyOwner(digest: string): Promise<{ tenantId: string; keyId: string } | null> {

@@ -112,6 +112,12 @@ export interface StoredAnswer {
  * an id taken or a cap reached is a result.
  */
 export interface StateStore {
+  /**
+   * Moves with every write that can change a document or a plan (not key uses, kept answers or
+   * the clock). Only a store whose writes all go through this process has one (memory): a reader
+   * may keep what it read for as long as `version` stays the same. A shared store has none.
+   */
+  readonly version?: number;
   /** Writes the tenant's seed if it has no state; `force` first deletes everything it has (reset). */
   seed(seed: TenantSeed, force: boolean): Promise<void>;
   /** Adds `doc` under `id` unless the id exists or the cap is reached: one atomic step. */
