@@ -77,7 +77,8 @@ export async function authenticate(headers: RequestHeaders, options: AuthOptions
     return { ok: false, code: 'missing_credentials', detail: 'Send an API key as `Authorization: Bearer tl_…` or `x-api-key: tl_…`, or a session token.' };
   }
   if (credential.startsWith('tl_')) {
-    const key = await options.directory.keyByDigest(digestOf(credential));
+    let key = options.directory.keyByDigest(digestOf(credential));
+    if (key instanceof Promise) key = await key;
     if (!key) return { ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' };
     if (key.revoked) return { ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' };
     return { ok: true, principal: { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId } };

@@ -100,6 +100,8 @@ export interface LogEntry {
 }
 
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
+/** The parameters of a request without a query string (read only). */
+const NO_QUERY = new URLSearchParams();
 
 /**
  * The log entry, filled in while the request runs (`headers` is the answer's header map as it is
@@ -194,6 +196,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   const opts: PipelineOptions = { ...options, idempotency };
   const authOptions = { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() };
+  const decideOptions = { failMode: opts.failMode };
 
   /** One request's state between steps; `out` collects every header of the answer (written once, see `send`). */
   interface Flow {
@@ -367,10 +370,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (!principal || !(op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) return null;
     const tenantId = principal.tenantId;
     const { clock } = opts;
+    let plan = opts.directory.planOf(tenantId);
+    if (plan instanceof Promise) plan = await plan;
     const decision = await decide(
       {
         operation: op,
-        plan: await opts.directory.planOf(tenantId),
+        plan,
         tenantId,
         apiKeyId: principal.keyId,
         ip: f.x.remoteAddress,
@@ -380,7 +385,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       opts.model,
       opts.store,
       clock,
-      { failMode: opts.failMode },
+      decideOptions,
     );
     if (op.policies.length > 0) rateLimitHeaders(decision, clock.now(), f.out);
     f.log.remaining = leastRemaining(decision);
@@ -404,7 +409,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** 9. Parameters (400) and body (422) validation; resolves the typed query. */
   function validate(f: Flow, op: OperationModel, path: Record<string, string>, read: ReadBody): Step<Record<string, unknown>> {
-    const params = opts.validator.params(op, { path, query: f.target.searchParams, headers: f.x.headers });
+    const params = opts.validator.params(op, { path, query: f.target.search ? f.target.searchParams : NO_QUERY, headers: f.x.headers });
     if (!params.ok) {
       sendProblem(f.res, f.ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
       return ANSWERED;

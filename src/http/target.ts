@@ -22,12 +22,12 @@ const BASE = 'http://localhost';
 
 /**
  * Characters the URL parser keeps as they are, in a path and in a query of an http URL (no
- * `'`: a special URL's query encodes it). A `%` stays as it is in both (no decoding).
+ * `'`: a special URL's query encodes it). A `%` stays as it is in a query; a path with one goes
+ * to the parser (`%2e` may be a dot segment), and so does one with a segment that starts with a
+ * dot (`.` and `..` are resolved away).
  */
-const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
-/** A `.` or `..` segment (also percent-encoded), which the parser resolves away. */
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 class Target implements RequestTarget {
   private params: URLSearchParams | undefined;
@@ -52,7 +52,7 @@ export function targetOf(raw: string): RequestTarget {
   const q = raw.indexOf('?');
   const path = q < 0 ? raw : raw.slice(0, q);
   const query = q < 0 ? '' : raw.slice(q + 1);
-  if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && (query === '' || PLAIN_QUERY.test(query))) {
+  if (PLAIN_PATH.test(path) && !path.includes('/.') && (query === '' || PLAIN_QUERY.test(query))) {
     return new Target(path, query === '' ? '' : '?' + query);
   }
   const url = new URL(raw, BASE);

@@ -27,7 +27,7 @@ export type ValidationResult =
   { ok: true; query: Record<string, unknown> } | { ok: false; code: 'invalid_request' | 'validation_failed'; errors: ProblemItem[] };
 
 const MAX_ITEMS = 20;
-/** A body check that passed (it has no query to return; shared, read-only). */
+/** A check that passed with no query to return: a body, or an operation without parameters (shared, read-only). */
 const BODY_OK: ValidationResult = Object.freeze({ ok: true, query: Object.freeze({}) }) as ValidationResult;
 const KEYWORD_CODES: Record<string, string> = {
   additionalProperties: 'unknown_property',
@@ -114,6 +114,7 @@ export class RequestValidator {
   /** Checks path, query and header parameters; returns the coerced query on success. */
   params(op: OperationModel, input: ParamInput): ValidationResult {
     const c = this.compile(op);
+    if (!c.params) return BODY_OK; // no parameters at all: nothing to check, an empty query
     const data: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(input.path)) data[`path:${name}`] = value;
     for (const name of c.queryNames) {

@@ -113,7 +113,8 @@ export class StateDirectory implements TenantDirectory {
       if (fixture) return fixture; // store down: the fixture's own record
       throw err;
     }
-    if (kept && kept === this.kept && kept.keys.size < KEPT_MAX) kept.keys.set(digest, key && Object.freeze({ ...key, scopes: Object.freeze([...key.scopes]) as string[] }));
+    if (kept && kept === this.kept && kept.keys.size < KEPT_MAX)
+      kept.keys.set(digest, key && Object.freeze({ ...key, scopes: Object.freeze([...key.scopes]) as string[] }));
     if (!key) return null;
     this.touch(key);
     return key;

@@ -10,7 +10,7 @@ import { MockClock } from '../../src/mock/clock.js';
 import { StateDirectory, keyDoc } from '../../src/mock/directory.js';
 import { loadFixtures } from '../../src/mock/fixture-files.js';
 import type { Fixtures } from '../../src/mock/fixtures.js';
-import { MemoryStateStore, type StateStore } from '../../src/mock/store/index.js';
+import { MemoryStateStore, type Collection, type StateStore } from '../../src/mock/store/index.js';
 
 let fixtures: Fixtures;
 beforeAll(async () => {
@@ -29,10 +29,10 @@ function unversioned(store: MemoryStateStore): StateStore & { gets: number } {
   const counted = Object.create(store) as MemoryStateStore & { gets: number };
   Object.defineProperty(counted, 'version', { value: undefined });
   counted.gets = 0;
-  counted.get = (...args: Parameters<StateStore['get']>) => {
+  counted.get = ((tenantId: string, collection: Collection, id: string) => {
     counted.gets++;
-    return store.get(...args);
-  };
+    return store.get(tenantId, collection, id);
+  }) as StateStore['get'];
   return counted;
 }
 
