@@ -70,44 +70,51 @@ export function credentialOf(headers: RequestHeaders): string | null {
   return typeof key === 'string' && key.trim() ? key.trim() : null;
 }
 
-/** Authenticates a request's headers. */
-export async function authenticate(headers: RequestHeaders, options: AuthOptions): Promise<AuthResult> {
+/** Authenticates a request's headers; at once when the directory answers at once (a key it has, or no credential). */
+export function authenticate(headers: RequestHeaders, options: AuthOptions): AuthResult | Promise<AuthResult> {
   const credential = credentialOf(headers);
   if (!credential) {
     return { ok: false, code: 'missing_credentials', detail: 'Send an API key as `Authorization: Bearer tl_…` or `x-api-key: tl_…`, or a session token.' };
   }
   if (credential.startsWith('tl_')) {
-    let key = options.directory.keyByDigest(digestOf(credential));
-    if (key instanceof Promise) key = await key;
-    if (!key) return { ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' };
-    if (key.revoked) return { ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' };
-    return { ok: true, principal: { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId } };
+    const key = options.directory.keyByDigest(digestOf(credential));
+    return key instanceof Promise ? key.then(apiKeyResult) : apiKeyResult(key);
   }
-  if (credential.split('.').length === 3 && options.jwtSecret) {
-    try {
-      const { payload } = await jwtVerify(credential, options.jwtSecret, {
-        algorithms: ['HS256'],
-        currentDate: new Date(options.now()),
-        requiredClaims: ['exp', 'sub', 'tenant_id'],
-      });
-      const tenantId = String(payload.tenant_id);
-      if (!(await options.directory.hasTenant(tenantId))) return { ok: false, code: 'invalid_api_key', detail: 'The session names an unknown tenant.' };
-      return {
-        ok: true,
-        principal: { kind: 'session', tenantId, keyId: `ses_${String(payload.sub)}`, scopes: ['ingest', 'read', 'write', 'admin'], projectId: null },
-      };
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) {
-        return {
-          ok: false,
-          code: 'expired_token',
-          detail: `The session token expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}; sign in again.`,
-        };
-      }
-      return { ok: false, code: 'invalid_api_key', detail: 'The session token is not valid (signature, algorithm or claims).' };
-    }
-  }
+  if (credential.split('.').length === 3 && options.jwtSecret) return authenticateSession(credential, options.jwtSecret, options);
   return { ok: false, code: 'invalid_api_key', detail: 'The credential is neither an API key (`tl_…`) nor a session token.' };
+}
+
+/** The answer for an API key as the directory found it. */
+function apiKeyResult(key: KeyRecord | null): AuthResult {
+  if (!key) return { ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' };
+  if (key.revoked) return { ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' };
+  return { ok: true, principal: { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId } };
+}
+
+/** A session JWT: HS256 only, `exp`, `sub` and `tenant_id` required, the tenant known. */
+async function authenticateSession(credential: string, secret: Uint8Array, options: AuthOptions): Promise<AuthResult> {
+  try {
+    const { payload } = await jwtVerify(credential, secret, {
+      algorithms: ['HS256'],
+      currentDate: new Date(options.now()),
+      requiredClaims: ['exp', 'sub', 'tenant_id'],
+    });
+    const tenantId = String(payload.tenant_id);
+    if (!(await options.directory.hasTenant(tenantId))) return { ok: false, code: 'invalid_api_key', detail: 'The session names an unknown tenant.' };
+    return {
+      ok: true,
+      principal: { kind: 'session', tenantId, keyId: `ses_${String(payload.sub)}`, scopes: ['ingest', 'read', 'write', 'admin'], projectId: null },
+    };
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) {
+      return {
+        ok: false,
+        code: 'expired_token',
+        detail: `The session token expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}; sign in again.`,
+      };
+    }
+    return { ok: false, code: 'invalid_api_key', detail: 'The session token is not valid (signature, algorithm or claims).' };
+  }
 }
 
 /**

@@ -16,8 +16,17 @@
  */
 import type { ContractModel, OpenApiDocument, OperationModel, RouteMatch, Router } from '../contract/index.js';
 import { bodyCodecs, type BodyCodec } from '../otlp/index.js';
-import { decide, rateLimitHeaders, StoreUnavailableError, unavailable, type Clock, type Decision, type FailMode, type PolicyStore } from '../policy/index.js';
-import { authenticate, checkScopes, CREDENTIAL_QUERY, type Directory, type Principal } from './auth.js';
+import {
+  decideNow,
+  rateLimitHeaders,
+  StoreUnavailableError,
+  unavailable,
+  type Clock,
+  type Decision,
+  type FailMode,
+  type PolicyStore,
+} from '../policy/index.js';
+import { authenticate, checkScopes, CREDENTIAL_QUERY, type AuthResult, type Directory, type Principal } from './auth.js';
 import { readBody } from './body.js';
 import { applyCors, type CorsOptions } from './cors.js';
 import type { Exchange, RequestHeaders } from './exchange.js';
@@ -237,10 +246,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let read = body(flow, op); // 4
     if (read instanceof Promise) read = await read;
     if (read === ANSWERED) return;
-    const principal = await authenticateStep(flow, op); // 5–6
+    let principal = authenticateStep(flow, op); // 5–6
+    if (principal instanceof Promise) principal = await principal;
     if (principal === ANSWERED) return;
     const meters = metersOf(op, read.body);
-    const decision = await policy(flow, op, principal, meters); // 7
+    let decision = policy(flow, op, principal, meters); // 7
+    if (decision instanceof Promise) decision = await decision;
     if (decision === ANSWERED) return;
     let state = tenantState(flow, op, principal); // 8
     if (state instanceof Promise) state = await state;
@@ -349,10 +360,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return false;
   }
 
-  /** 5. Auth (401), 6. scopes (403); public operations skip both. */
-  async function authenticateStep(f: Flow, op: OperationModel): Promise<Step<Principal | null>> {
+  /** 5. Auth (401), 6. scopes (403); public operations skip both. A key the directory has is checked at once. */
+  function authenticateStep(f: Flow, op: OperationModel): Later<Step<Principal | null>> {
     if (op.security.length === 0) return null;
-    const auth = await authenticate(f.x.headers, authOptions);
+    const auth = authenticate(f.x.headers, authOptions);
+    return auth instanceof Promise ? auth.then((a) => admit(f, op, a)) : admit(f, op, auth);
+  }
+
+  /** 5–6. The caller as authenticated, if it may call the operation. */
+  function admit(f: Flow, op: OperationModel, auth: AuthResult): Step<Principal> {
     if (!auth.ok) {
       sendProblem(f.res, f.ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       return ANSWERED;
@@ -365,29 +381,38 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return ANSWERED;
   }
 
-  /** 7. Policy: plan gate, caps (402), rate limits (429), quotas (402), store down (503); rate-limit headers from here on. */
-  async function policy(f: Flow, op: OperationModel, principal: Principal | null, meters: Record<string, number>): Promise<Step<Decision | null>> {
+  /**
+   * 7. Policy: plan gate, caps (402), rate limits (429), quotas (402), store down (503); rate-limit
+   * headers from here on. Decided at once when the plan is known and the store answers synchronously.
+   */
+  function policy(f: Flow, op: OperationModel, principal: Principal | null, meters: Record<string, number>): Later<Step<Decision | null>> {
     if (!principal || !(op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) return null;
     const tenantId = principal.tenantId;
-    const { clock } = opts;
-    let plan = opts.directory.planOf(tenantId);
-    if (plan instanceof Promise) plan = await plan;
-    const decision = await decide(
-      {
-        operation: op,
-        plan,
-        tenantId,
-        apiKeyId: principal.keyId,
-        ip: f.x.remoteAddress,
-        meters,
-        capUsed: op.cap ? await opts.directory.capUsed(tenantId, op.cap) : null,
-      },
-      opts.model,
-      opts.store,
-      clock,
-      decideOptions,
-    );
-    if (op.policies.length > 0) rateLimitHeaders(decision, clock.now(), f.out);
+    const plan = opts.directory.planOf(tenantId);
+    const capUsed = op.cap ? opts.directory.capUsed(tenantId, op.cap) : null;
+    if (plan instanceof Promise || capUsed instanceof Promise) {
+      return Promise.all([plan, capUsed]).then(([p, used]) => decideFor(f, op, principal, meters, p, used));
+    }
+    return decideFor(f, op, principal, meters, plan, capUsed);
+  }
+
+  /** 7. The decision for the caller on its plan. */
+  function decideFor(
+    f: Flow,
+    op: OperationModel,
+    principal: Principal,
+    meters: Record<string, number>,
+    plan: string,
+    capUsed: number | null,
+  ): Later<Step<Decision>> {
+    const facts = { operation: op, plan, tenantId: principal.tenantId, apiKeyId: principal.keyId, ip: f.x.remoteAddress, meters, capUsed };
+    const decision = decideNow(facts, opts.model, opts.store, opts.clock, decideOptions);
+    return decision instanceof Promise ? decision.then((d) => applyDecision(f, op, d)) : applyDecision(f, op, decision);
+  }
+
+  /** 7. Rate-limit headers, the log's figure, and the refusal when the decision is one. */
+  function applyDecision(f: Flow, op: OperationModel, decision: Decision): Step<Decision> {
+    if (op.policies.length > 0) rateLimitHeaders(decision, opts.clock.now(), f.out);
     f.log.remaining = leastRemaining(decision);
     if (decision.degraded && decision.allowed) f.out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
     if (decision.allowed) return decision;

@@ -138,69 +138,81 @@ async function peek(c: CompiledOperation, facts: RequestFacts, store: PolicyStor
  * every response of a rate-limited operation carries its headers (DESIGN §3.4).
  */
 export function decide(facts: RequestFacts, model: ContractModel, store: PolicyStore, clock: Clock, options: DecideOptions = {}): Promise<Decision> {
-  // Written without async/await so a synchronous store (MemoryStore) costs no extra microtask
-  // hops: the hot path allocates its answer and one resolved promise, nothing else.
   try {
-    const now = clock.now();
-    const op = facts.operation;
-    const c = compileOperation(model, op, facts.plan);
-    const plan = c.plan;
-
-    // 1. Plan gate.
-    if (c.requiredPlan !== null && plan.rank < c.requiredPlan.rank) {
-      const required = c.requiredPlan;
-      return peek(c, facts, store, now).then((states) =>
-        refusal(model, 'plan_upgrade_required', 402, now, states, {
-          detail: `${op.method.toUpperCase()} ${op.path} requires the ${required.name} plan or higher; this account is on ${plan.name}.`,
-          required_plan: required.id,
-          current_plan: plan.id,
-        }),
-      );
-    }
-
-    // 2. Cap on owned resources (creates).
-    if (op.cap !== null && facts.capUsed !== null && facts.capUsed !== undefined) {
-      const cap = plan.caps[op.cap];
-      const used = facts.capUsed;
-      if (cap !== null && cap !== undefined && used >= cap) {
-        const capName = op.cap;
-        return peek(c, facts, store, now).then((states) =>
-          refusal(model, quotaCode(model, capName), 402, now, states, {
-            detail: `The ${plan.name} plan allows ${cap} ${capName.replace(/_/g, ' ')}; ${used} exist. Upgrade the plan or delete one first.`,
-            limit: cap,
-            used,
-          }),
-        );
-      }
-    }
-
-    // 3 + 4. One store call: limiters all-or-nothing, and this month's usage for quota checks.
-    const meters = cappedMeters(plan, facts);
-    const n = c.limiters.length;
-    if (n === 0 && meters.length === 0) return Promise.resolve(allowed(now, [], false));
-    let pending: Promise<EvaluateResult> | EvaluateResult;
-    try {
-      pending = store.evaluate({
-        now,
-        consume: true,
-        specs: c.limiters,
-        keys: n === 0 ? NONE : limiterKeys(c, facts),
-        usageKey: meters.length > 0 ? usageKey(facts.tenantId ?? '-', now) : null,
-        meters,
-      });
-    } catch {
-      return Promise.resolve(storeFailure(model, now, options));
-    }
-    if (typeof (pending as Promise<EvaluateResult>).then === 'function') {
-      return (pending as Promise<EvaluateResult>).then(
-        (res) => conclude(model, c, facts, meters, now, res),
-        () => storeFailure(model, now, options),
-      );
-    }
-    return Promise.resolve(conclude(model, c, facts, meters, now, pending as EvaluateResult));
+    return Promise.resolve(decideNow(facts, model, store, clock, options));
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/**
+ * {@link decide}, answered at once when the store answers synchronously (MemoryStore): the
+ * request pipeline's form, which waits only for a store that makes it wait. Throws what decide rejects with.
+ */
+export function decideNow(
+  facts: RequestFacts,
+  model: ContractModel,
+  store: PolicyStore,
+  clock: Clock,
+  options: DecideOptions = {},
+): Decision | Promise<Decision> {
+  const now = clock.now();
+  const op = facts.operation;
+  const c = compileOperation(model, op, facts.plan);
+  const plan = c.plan;
+
+  // 1. Plan gate.
+  if (c.requiredPlan !== null && plan.rank < c.requiredPlan.rank) {
+    const required = c.requiredPlan;
+    return peek(c, facts, store, now).then((states) =>
+      refusal(model, 'plan_upgrade_required', 402, now, states, {
+        detail: `${op.method.toUpperCase()} ${op.path} requires the ${required.name} plan or higher; this account is on ${plan.name}.`,
+        required_plan: required.id,
+        current_plan: plan.id,
+      }),
+    );
+  }
+
+  // 2. Cap on owned resources (creates).
+  if (op.cap !== null && facts.capUsed !== null && facts.capUsed !== undefined) {
+    const cap = plan.caps[op.cap];
+    const used = facts.capUsed;
+    if (cap !== null && cap !== undefined && used >= cap) {
+      const capName = op.cap;
+      return peek(c, facts, store, now).then((states) =>
+        refusal(model, quotaCode(model, capName), 402, now, states, {
+          detail: `The ${plan.name} plan allows ${cap} ${capName.replace(/_/g, ' ')}; ${used} exist. Upgrade the plan or delete one first.`,
+          limit: cap,
+          used,
+        }),
+      );
+    }
+  }
+
+  // 3 + 4. One store call: limiters all-or-nothing, and this month's usage for quota checks.
+  const meters = cappedMeters(plan, facts);
+  const n = c.limiters.length;
+  if (n === 0 && meters.length === 0) return allowed(now, [], false);
+  let pending: Promise<EvaluateResult> | EvaluateResult;
+  try {
+    pending = store.evaluate({
+      now,
+      consume: true,
+      specs: c.limiters,
+      keys: n === 0 ? NONE : limiterKeys(c, facts),
+      usageKey: meters.length > 0 ? usageKey(facts.tenantId ?? '-', now) : null,
+      meters,
+    });
+  } catch {
+    return storeFailure(model, now, options);
+  }
+  if (typeof (pending as Promise<EvaluateResult>).then === 'function') {
+    return (pending as Promise<EvaluateResult>).then(
+      (res) => conclude(model, c, facts, meters, now, res),
+      () => storeFailure(model, now, options),
+    );
+  }
+  return conclude(model, c, facts, meters, now, pending as EvaluateResult);
 }
 
 /** Steps 3 and 4 on the store's answer. */

@@ -7,7 +7,7 @@
  * `RedisStore` lives in `./redis.js` (`traceloom/policy/redis`) so ioredis stays out of this graph.
  * @module
  */
-export { decide } from './decide.js';
+export { decide, decideNow } from './decide.js';
 export { peekPolicies, type PeekedPolicy } from './peek.js';
 export type { Clock, Decision, DecideOptions, FailMode, PolicyState, ProblemMembers, RequestFacts } from './types.js';
 // the store interface, for wrappers (e.g. the mock's chaos injection) and other backends
