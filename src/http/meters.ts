@@ -30,8 +30,11 @@ function countOne(rule: QuotaRule, body: unknown): number {
   return seen.size;
 }
 
-/** Units per meter the request would add; empty for operations without quotas. */
+const NO_METERS: Record<string, number> = Object.freeze({});
+
+/** Units per meter the request would add; empty (shared, read-only) for operations without quotas. */
 export function metersOf(op: OperationModel, body: unknown): Record<string, number> {
+  if (op.quotas.length === 0) return NO_METERS;
   const out: Record<string, number> = {};
   for (const rule of op.quotas) out[rule.meter] = (out[rule.meter] ?? 0) + countOne(rule, body);
   return out;

@@ -6,6 +6,7 @@ import { fillRandom } from '../portable/index.js';
 
 const VALID = /^[A-Za-z0-9_-]{8,64}$/;
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const ID_BYTES = 16;
 
 // Random bytes are drawn 4 KiB at a time: one call per 256 ids instead of one per request.
@@ -19,8 +20,10 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
     fillRandom(pool);
     offset = 0;
   }
-  let id = 'req_';
-  for (let i = offset; i < offset + ID_BYTES; i++) id += ALPHABET[pool[i]! & 31];
+  const p = pool;
+  const o = offset;
   offset += ID_BYTES;
-  return id;
+  // One string made at once (appending a character at a time makes a chain of 16 that is flattened when written).
+  const c = (i: number) => CODES[p[o + i]! & 31]!;
+  return 'req_' + String.fromCharCode(c(0), c(1), c(2), c(3), c(4), c(5), c(6), c(7), c(8), c(9), c(10), c(11), c(12), c(13), c(14), c(15));
 }
