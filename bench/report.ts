@@ -237,7 +237,7 @@ function mockSection(run: BenchRun | undefined): Section {
     '',
     `Our mock at a steady 1,000 req/s: p99 **${formatNumber(num(run, 'p99_ms'), Number.isInteger(num(run, 'p99_ms')) ? 0 : 2)} ms**. Start-up to ready: ${n0(num(run, 'startup_ms'))} ms (median of 3 cold starts of \`traceloom mock\`, process and tsx start included).`,
     '',
-    'Method (bench/mock.ts): each server in its own process, autocannon in another; rounds alternate servers; medians. Our mock runs with policy enforcement on and limits raised so every request is admitted (a 429 is cheaper than an answer).',
+    'Method (bench/mock.ts): each server in its own process, autocannon in another; rounds alternate servers, and within a round our mock and bare node:http take turns in 1-second slices (both meet the same machine state); medians over rounds. Our mock runs with policy enforcement on and limits raised so every request is admitted (a 429 is cheaper than an answer).',
     '',
   ].join('\n');
   return { markdown, charts: { 'mock.svg': chart }, ratios };

@@ -1,9 +1,10 @@
 /**
  * The pipeline's tenant directory over the {@link StateStore}: keys by digest, plans, project
  * status and cap counts, read from the store on every request (nothing cached that another
- * instance can change). A store that has a `version` (memory: one process) is read again only
- * once it has moved: keys and plans are then answered without waiting. Tenants come from the fixtures; one whose state is missing (never seeded
- * on this store, or expired) is seeded on first use. While the store is unreachable, fixture keys
+ * instance can change). Keys and plans read from a store that has a `version` (memory: one
+ * process, no other writer) are kept until that version moves, and answered without waiting.
+ * Tenants come from the fixtures; one whose state is missing (never seeded on this store, or
+ * expired) is seeded on first use. While the store is unreachable, fixture keys
  * and plans are answered from the fixtures so the policy stage can apply `failMode`.
  * @module
  */
