@@ -282,7 +282,7 @@ async function main() {
     ? ` redis_get_rps=${Math.round(med('ours_redis_get', 'rps'))} redis_post_rps=${Math.round(med('ours_redis_post', 'rps'))} prism_post_rps=${Math.round(med('prism_post', 'rps'))} redis_get_vs_prism=${r2(med('ours_redis_get', 'rps') / prism_rps)} redis_post_vs_prism=${r2(med('ours_redis_post', 'rps') / med('prism_post', 'rps'))}`
     : '';
   console.log(
-    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${r2(ours_rps / bare_rps)} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}${redisRows} load1_start=${loadStart} load1_end=${loadEnd}`,
+    `bench:mock ours_rps=${Math.round(ours_rps)} ours_prism_path_rps=${Math.round(ours_prism_path_rps)} prism_rps=${Math.round(prism_rps)} prism_prefer_rps=${Math.round(prism_prefer_rps)} bare_rps=${Math.round(bare_rps)} vs_prism=${r2(ours_rps / prism_rps)} vs_bare=${Math.round((ours_rps / bare_rps) * 1000) / 1000} prism_path_vs_prism=${r2(ours_prism_path_rps / prism_prefer_rps)} p99_ms=${paced.p99} startup_ms=${Math.round(median(startups))}${redisRows} load1_start=${loadStart} load1_end=${loadEnd}`,
   );
 }
 
