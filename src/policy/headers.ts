@@ -32,7 +32,7 @@ function textOf(s: PolicyState): PolicyText {
       limit: s.limit,
       windowSeconds: s.windowSeconds,
       sf,
-      item: oneByte(`${sf};q=${s.limit};w=${s.windowSeconds}`),
+      item: `${sf};q=${s.limit};w=${s.windowSeconds}`, // one-byte: made of one-byte parts
       legacy: `${s.limit};w=${s.windowSeconds}`,
     };
     if (texts.size >= 1024) texts.clear();

@@ -57,23 +57,21 @@ const PIECES = [
   '//',
 ];
 
-function parsed(raw: string): { pathname: string; search: string; params: string } | 'refused' {
-  try {
-    const url = new URL(raw, BASE);
-    return { pathname: url.pathname, search: url.search, params: String(url.searchParams) };
-  } catch {
-    return 'refused';
-  }
-}
+type Seen = { pathname: string; search: string; params: string } | 'refused';
 
-function ours(raw: string): { pathname: string; search: string; params: string } | 'refused' {
-  try {
-    const t = targetOf(raw);
-    return { pathname: t.pathname, search: t.search, params: String(t.searchParams) };
-  } catch {
-    return 'refused';
-  }
+/** What a parser makes of `raw`: its parts, or that it refused. */
+function seenBy(parse: (raw: string) => { pathname: string; search: string; searchParams: URLSearchParams }): (raw: string) => Seen {
+  return (raw) => {
+    try {
+      const t = parse(raw);
+      return { pathname: t.pathname, search: t.search, params: String(t.searchParams) };
+    } catch {
+      return 'refused';
+    }
+  };
 }
+const parsed = seenBy((raw) => new URL(raw, BASE));
+const ours = seenBy(targetOf);
 
 describe('request target', () => {
   it('agrees with the URL parser on any target (pathname, search, parameters, refusal)', () => {

@@ -11,22 +11,17 @@ import { iso, page, type Resource, type Schemas } from './context.js';
 /** What `getUsage` reads of a contract model, computed once per model (hot reload makes a new one). */
 interface UsageShape {
   meters: string[];
-  plans: Map<string, Plan>;
-  fallback: Plan;
-  /** Each plan's id as the body shows it (one-byte: see oneByte). */
-  ids: Map<string, string>;
+  /** Each plan by id, with its id as the body shows it (one-byte: see oneByte). */
+  plans: Map<string, { plan: Plan; id: string }>;
+  fallback: { plan: Plan; id: string };
 }
 const shapes = new WeakMap<ContractModel, UsageShape>();
 
 function shapeOf(model: ContractModel): UsageShape {
   let shape = shapes.get(model);
   if (!shape) {
-    shape = {
-      meters: Object.keys(model.meters),
-      plans: new Map(model.plans.map((p) => [p.id, p])),
-      fallback: model.plans[0]!,
-      ids: new Map(model.plans.map((p) => [p.id, oneByte(p.id)])),
-    };
+    const plans = new Map(model.plans.map((p) => [p.id, { plan: p, id: oneByte(p.id) }]));
+    shape = { meters: Object.keys(model.meters), plans, fallback: plans.get(model.plans[0]!.id)! };
     shapes.set(model, shape);
   }
   return shape;
@@ -44,7 +39,7 @@ function monthAt(ms: number): typeof month {
 }
 
 const getUsage: Resource = async (_req, tenantId, ctx) => {
-  const { meters, plans, fallback, ids } = shapeOf(ctx.model);
+  const { meters, plans, fallback } = shapeOf(ctx.model);
   // Plan, meters and cap counts in one round trip (the reads are independent).
   const [planId, used, counts] = await Promise.all([
     ctx.state.plan(tenantId),
@@ -53,7 +48,7 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
     }),
     ctx.state.capCounts(tenantId),
   ]);
-  const plan = (planId !== null && plans.get(planId)) || fallback;
+  const { plan, id: planView } = (planId !== null && plans.get(planId)) || fallback;
   const period = monthAt(ctx.now());
   const meterView: Record<string, { used: number; limit: number | null; overage: number }> = {};
   for (const m of meters) {
@@ -65,7 +60,7 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
   for (const cap of CAP_NAMES) caps[cap] = { count: counts[cap], limit: plan.caps[cap] ?? null };
   const body = {
     tenant_id: tenantId,
-    plan: ids.get(plan.id) ?? plan.id,
+    plan: planView,
     period_start: period.start,
     resets_at: period.resets,
     meters: meterView,
