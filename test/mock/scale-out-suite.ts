@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMock, type MockOptions, type MockServer } from '../../src/mock/index.js';
+import { until } from '../support/wait.js';
 
 const TEAM = 'tl_test_team_0000000000000000000000001';
 const STARTER = 'tl_test_starter_000000000000000000001';
@@ -38,6 +39,11 @@ export function scaleOutSuite(name: string, start: () => Promise<SharedBackend>)
       backend = await start();
       const options: MockOptions = { port: 0, log: false, env: {}, ...backend.options, policies: ['default=30/3600s', 'reads=1000/1s'] };
       mocks = await Promise.all([createMock(options), createMock(options), createMock(options)]);
+      // createMock waits at most 2 s for the store: on a loaded machine an instance can still be
+      // connecting when the first test sends to it. Start once every instance serves its state.
+      const serving = async () =>
+        (await Promise.all(mocks.map((m) => fetch(`${m.url}/__mock/state`).then(async (r) => (await r.arrayBuffer(), r.status))))).every((s) => s === 200);
+      await until(serving, 30_000, 'not every instance served its state from the shared store');
     });
     afterAll(async () => {
       await Promise.all(mocks.map((m) => m.close()));
