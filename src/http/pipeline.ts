@@ -16,6 +16,7 @@
  */
 import type { ContractModel, OpenApiDocument, OperationModel, RouteMatch, Router } from '../contract/index.js';
 import { bodyCodecs, type BodyCodec } from '../otlp/index.js';
+import type { Later } from '../portable/index.js';
 import {
   decideNow,
   rateLimitHeaders,
@@ -74,7 +75,7 @@ export type Answer =
   | { status: number; body?: unknown; headers?: HeaderMap; contentType?: string; usage?: Record<string, number> }
   | { problem: string; members?: Record<string, unknown>; headers?: HeaderMap };
 
-export type Dispatch = (request: OperationRequest) => Promise<Answer> | Answer;
+export type Dispatch = (request: OperationRequest) => Later<Answer>;
 
 export interface PipelineOptions {
   model: ContractModel;
@@ -111,6 +112,7 @@ export interface LogEntry {
 const NO_HEADERS: Readonly<HeaderMap> = Object.freeze({});
 /** The parameters of a request without a query string (read only). */
 const NO_QUERY = new URLSearchParams();
+const NO_VALUES: Record<string, never> = Object.freeze({});
 
 /**
  * The log entry, filled in while the request runs (`headers` is the answer's header map as it is
@@ -131,33 +133,117 @@ class RequestLog implements LogEntry {
   ) {}
 }
 
+/** A request's problem context: each problem written is recorded in its log entry (a class, so no closure per request). */
+class LoggedProblems implements ProblemContext {
+  constructor(
+    readonly model: ContractModel,
+    readonly requestId: string,
+    readonly instance: string,
+    readonly headers: HeaderMap,
+    private readonly log: RequestLog,
+  ) {}
+
+  onProblem(code: string, headers: HeaderMap): void {
+    this.log.code = code;
+    this.log.headers = headers;
+  }
+}
+
+/** The body as read: JSON (or a binary body's JSON form, with the codec that encodes its answer). */
+interface ReadBody {
+  body: unknown;
+  raw: Uint8Array | undefined;
+  mediaType: string | null;
+  decoded: boolean;
+  codec?: BodyCodec;
+}
+const NO_BODY: ReadBody = Object.freeze({ body: undefined, raw: undefined, mediaType: null, decoded: false });
+
+/** What step 10 hands on for a request with an Idempotency-Key: its answer is kept under `key`. */
+interface Idempotent {
+  key: string;
+  digest: string;
+  tenantId: string;
+}
+
+/** What a step returns when it has written the answer: the steps after it do not run. */
+const ANSWERED = Symbol('answered');
+/**
+ * What a step returns: `ANSWERED`, or nothing for the next step to go on (its result is on the
+ * {@link Flow}); a promise of either when it waits for something (`run` waits only then).
+ */
+type Outcome = typeof ANSWERED | void;
+
+/**
+ * One request with an operation, on its way through steps 4–12: what it came with, and each
+ * step's result for the steps after it (the initial value until that step has run). `out`
+ * collects every header of the answer (written once, see `send`).
+ */
+class Flow {
+  readonly res: Exchange['res'];
+  readonly op: OperationModel;
+  readonly params: Record<string, string>;
+  /** 4. */
+  read: ReadBody = NO_BODY;
+  /** 4: units per meter the request would add. */
+  meters: Record<string, number> = NO_VALUES;
+  /** 5–6: null on a public operation. */
+  principal: Principal | null = null;
+  /** 7: null when no policy applies. */
+  decision: Decision | null = null;
+  /** 9: the typed query. */
+  query: Record<string, unknown> = NO_VALUES;
+  /** 10: null without an Idempotency-Key. */
+  idem: Idempotent | null = null;
+  constructor(
+    readonly x: Exchange,
+    readonly dispatch: Dispatch,
+    readonly log: RequestLog,
+    readonly out: HeaderMap,
+    readonly target: RequestTarget,
+    readonly ctx: ProblemContext,
+    match: RouteMatch,
+  ) {
+    this.res = x.res;
+    this.op = match.operation;
+    this.params = match.params;
+  }
+}
+
 /**
  * A request that passed every step, as its handler gets it. `url` is made when a handler first
  * reads it: most answers need only the path and query the pipeline already has.
  */
 class Admitted implements OperationRequest {
+  readonly operation: OperationModel;
   readonly method: string;
+  readonly params: Record<string, string>;
+  readonly query: Record<string, unknown>;
+  readonly headers: RequestHeaders;
   readonly body: unknown;
   readonly raw: Uint8Array | undefined;
   readonly mediaType: string | null;
   readonly decoded: boolean;
-  constructor(
-    readonly operation: OperationModel,
-    private readonly target: RequestTarget,
-    readonly params: Record<string, string>,
-    readonly query: Record<string, unknown>,
-    readonly headers: RequestHeaders,
-    read: { body: unknown; raw: Uint8Array | undefined; mediaType: string | null; decoded: boolean },
-    readonly principal: Principal | null,
-    readonly requestId: string,
-    readonly meters: Record<string, number>,
-    readonly decision: Decision | null,
-  ) {
-    this.method = operation.method;
-    this.body = read.body;
-    this.raw = read.raw;
-    this.mediaType = read.mediaType;
-    this.decoded = read.decoded;
+  readonly principal: Principal | null;
+  readonly requestId: string;
+  readonly meters: Record<string, number>;
+  readonly decision: Decision | null;
+  private readonly target: RequestTarget;
+  constructor(f: Flow) {
+    this.operation = f.op;
+    this.method = f.op.method;
+    this.params = f.params;
+    this.query = f.query;
+    this.headers = f.x.headers;
+    this.body = f.read.body;
+    this.raw = f.read.raw;
+    this.mediaType = f.read.mediaType;
+    this.decoded = f.read.decoded;
+    this.principal = f.principal;
+    this.requestId = f.ctx.requestId;
+    this.meters = f.meters;
+    this.decision = f.decision;
+    this.target = f.target;
   }
   get url(): URL {
     return this.target.url();
@@ -175,30 +261,17 @@ function leastRemaining(decision: Decision): number | null {
 }
 
 export interface Pipeline {
-  /** Answers one exchange completely (node:http: `nodeExchange(req, res)`; fetch: `FetchExchange`); never rejects. */
-  serve(x: Exchange, dispatch: Dispatch): Promise<void>;
+  /**
+   * Answers one exchange completely (node:http: `nodeExchange(req, res)`; fetch: `FetchExchange`);
+   * returns a promise only when a step waited for something (else the answer is written on return); never rejects.
+   */
+  serve(x: Exchange, dispatch: Dispatch): Later<void>;
   readonly options: PipelineOptions;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 /** `TRACELOOM_DEBUG` set: faults are printed. Read through globalThis: a browser page has no `process`. */
 const DEBUG = Boolean((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TRACELOOM_DEBUG);
-
-/** A request's problem context: each problem written is recorded in its log entry (a class, so no closure per request). */
-class LoggedProblems implements ProblemContext {
-  constructor(
-    readonly model: ContractModel,
-    readonly requestId: string,
-    readonly instance: string,
-    readonly headers: HeaderMap,
-    private readonly log: RequestLog,
-  ) {}
-
-  onProblem(code: string, headers: HeaderMap): void {
-    this.log.code = code;
-    this.log.headers = headers;
-  }
-}
 
 /** Builds the pipeline once; `serve` runs the numbered steps for each request. */
 export function createPipeline(options: PipelineOptions): Pipeline {
@@ -207,110 +280,66 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const authOptions = { directory: opts.directory, jwtSecret: opts.jwtSecret, now: () => opts.clock.now() };
   const decideOptions = { failMode: opts.failMode };
 
-  /** One request's state between steps; `out` collects every header of the answer (written once, see `send`). */
-  interface Flow {
-    x: Exchange;
-    res: Exchange['res'];
-    out: HeaderMap;
-    ctx: ProblemContext;
-    target: RequestTarget;
-    log: RequestLog;
-  }
-  /** The body as read: JSON (or a binary body's JSON form, with the codec that encodes its answer). */
-  interface ReadBody {
-    body: unknown;
-    raw: Uint8Array | undefined;
-    mediaType: string | null;
-    decoded: boolean;
-    codec?: BodyCodec;
-  }
-  /** A step either hands on its result or has answered the request (`ANSWERED`). */
-  const ANSWERED = Symbol('answered');
-  type Step<T> = T | typeof ANSWERED;
-  /** A step that waits only when it has something to wait for (`run` awaits a promise, never a value). */
-  type Later<T> = T | Promise<T>;
-  /** What step 10 hands on for a request with an Idempotency-Key: its answer is kept under `key`. */
-  interface Idempotent {
-    key: string;
-    digest: string;
-    tenantId: string;
-  }
-  const NO_BODY: ReadBody = Object.freeze({ body: undefined, raw: undefined, mediaType: null, decoded: false });
+  /** Steps 4–12 in their order (1–3 find the operation first, in `begin`). */
+  const STEPS: readonly ((f: Flow) => Later<Outcome>)[] = [body, authenticateStep, policy, tenantState, validate, replay, answer];
 
-  async function run(x: Exchange, dispatch: Dispatch, log: RequestLog): Promise<void> {
-    const flow = begin(x, log); // 1–2
-    if (flow === ANSWERED) return;
-    const match = route(flow); // 3
-    if (match === ANSWERED) return;
-    const op = match.operation;
-    let read = body(flow, op); // 4
-    if (read instanceof Promise) read = await read;
-    if (read === ANSWERED) return;
-    let principal = authenticateStep(flow, op); // 5–6
-    if (principal instanceof Promise) principal = await principal;
-    if (principal === ANSWERED) return;
-    const meters = metersOf(op, read.body);
-    let decision = policy(flow, op, principal, meters); // 7
-    if (decision instanceof Promise) decision = await decision;
-    if (decision === ANSWERED) return;
-    let state = tenantState(flow, op, principal); // 8
-    if (state instanceof Promise) state = await state;
-    if (state === ANSWERED) return;
-    const query = validate(flow, op, match.params, read); // 9
-    if (query === ANSWERED) return;
-    let idem = replay(flow, op, principal, read.raw); // 10
-    if (idem instanceof Promise) idem = await idem;
-    if (idem === ANSWERED) return;
-    // 11. Dispatch.
-    const answer = await dispatch(new Admitted(op, flow.target, match.params, query, x.headers, read, principal, flow.ctx.requestId, meters, decision));
-    const done = finish(flow, op, principal, meters, idem, answer, read); // 12
-    if (done instanceof Promise) await done;
+  /** Every step in order: at once while each answers at once, after a promise from the first that waits. */
+  function run(x: Exchange, dispatch: Dispatch, log: RequestLog): Later<Outcome> {
+    const flow = begin(x, dispatch, log); // 1–3
+    return flow === ANSWERED ? ANSWERED : runFrom(flow, 0);
   }
 
-  /** 1. Request id, 2. CORS (a preflight is answered here). */
-  function begin(x: Exchange, log: RequestLog): Step<Flow> {
+  function runFrom(f: Flow, first: number): Later<Outcome> {
+    for (let i = first; i < STEPS.length; i++) {
+      const outcome = STEPS[i]!(f);
+      if (outcome === ANSWERED) return ANSWERED;
+      if (outcome instanceof Promise) return outcome.then((o) => (o === ANSWERED ? ANSWERED : runFrom(f, i + 1)));
+    }
+  }
+
+  /** 1. Request id, 2. CORS (a preflight is answered here), 3. route: the request's flow, or 404. */
+  function begin(x: Exchange, dispatch: Dispatch, log: RequestLog): Flow | typeof ANSWERED {
     const requestId = requestIdOf(x.headers['x-request-id']);
     log.requestId = requestId;
     const out: HeaderMap = { 'X-Request-Id': requestId };
     if (applyCors(x, out as Record<string, string>, opts.cors)) return ANSWERED;
     const target = targetOf(x.url);
     log.headers = out;
-    return { x, res: x.res, out, target, log, ctx: new LoggedProblems(opts.model, requestId, target.pathname, out, log) };
+    const ctx = new LoggedProblems(opts.model, requestId, target.pathname, out, log);
+    const match = opts.router.match(x.method, target.pathname);
+    if (match.operation) return new Flow(x, dispatch, log, out, target, ctx, match as RouteMatch);
+    notFound(x, ctx, target.pathname, match.allowed);
+    return ANSWERED;
   }
 
-  /** 3. Route: 404, with `Allow` when the path exists for other methods. */
-  function route(f: Flow): Step<RouteMatch> {
-    const match = opts.router.match(f.x.method, f.target.pathname);
-    if (match.operation) return match as RouteMatch;
-    const allowed = match.allowed;
-    f.x.discard();
-    sendProblem(
-      f.res,
-      f.ctx,
-      'not_found',
-      {
-        detail: allowed.length ? `${f.x.method} is not defined for ${f.target.pathname}; use ${allowed.join(', ')}.` : `No operation at ${f.target.pathname}.`,
-      },
-      allowed.length ? { Allow: allowed.join(', ') } : {},
-    );
-    return ANSWERED;
+  /** 3. No operation for the method and path: 404, with `Allow` when the path exists for other methods. */
+  function notFound(x: Exchange, ctx: ProblemContext, path: string, allowed: string[]): void {
+    x.discard();
+    const detail = allowed.length ? `${x.method} is not defined for ${path}; use ${allowed.join(', ')}.` : `No operation at ${path}.`;
+    sendProblem(x.res, ctx, 'not_found', { detail }, allowed.length ? { Allow: allowed.join(', ') } : {});
   }
 
   /**
    * 4. Body: size before reading (413), content coding (415; gzip inflated under the limit), media
-   * type (415), JSON or a binary codec (400), item count (400); no credentials in the query.
-   * An operation without a request body answers at once (nothing to wait for).
+   * type (415), JSON or a binary codec (400), item count (400); no credentials in the query; the
+   * units it meters. An operation without a request body goes on at once (nothing to wait for).
    */
-  function body(f: Flow, op: OperationModel): Later<Step<ReadBody>> {
-    if (op.requestContentTypes.length === 0) {
+  function body(f: Flow): Later<Outcome> {
+    if (f.op.requestContentTypes.length === 0) {
       f.x.discard();
-      return credentialsInQuery(f) ? ANSWERED : NO_BODY;
+      f.meters = metersOf(f.op, undefined);
+      return credentialsInQuery(f) ? ANSWERED : undefined;
     }
-    return readRequestBody(f, op).then((read) => (read === ANSWERED || credentialsInQuery(f) ? ANSWERED : read));
+    return readRequestBody(f).then((read) => {
+      if (read === ANSWERED || credentialsInQuery(f)) return ANSWERED;
+      f.read = read;
+      f.meters = metersOf(f.op, read.body);
+    });
   }
 
   /** 4. The body read as the operation declares it (413, 415, 400). */
-  async function readRequestBody(f: Flow, op: OperationModel): Promise<Step<ReadBody>> {
+  async function readRequestBody(f: Flow): Promise<ReadBody | typeof ANSWERED> {
+    const op = f.op;
     const codecs = bodyCodecs[op.operationId];
     const got = await readBody(f.x, {
       limit: op.maxBodyBytes ?? DEFAULT_MAX_BODY,
@@ -361,22 +390,25 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   /** 5. Auth (401), 6. scopes (403); public operations skip both. A key the directory has is checked at once. */
-  function authenticateStep(f: Flow, op: OperationModel): Later<Step<Principal | null>> {
-    if (op.security.length === 0) return null;
+  function authenticateStep(f: Flow): Later<Outcome> {
+    if (f.op.security.length === 0) return;
     const auth = authenticate(f.x.headers, authOptions);
-    return auth instanceof Promise ? auth.then((a) => admit(f, op, a)) : admit(f, op, auth);
+    return auth instanceof Promise ? auth.then((a) => admit(f, a)) : admit(f, auth);
   }
 
   /** 5–6. The caller as authenticated, if it may call the operation. */
-  function admit(f: Flow, op: OperationModel, auth: AuthResult): Step<Principal> {
+  function admit(f: Flow, auth: AuthResult): Outcome {
     if (!auth.ok) {
       sendProblem(f.res, f.ctx, auth.code, { detail: auth.detail }, { 'WWW-Authenticate': 'Bearer realm="traceloom"' });
       return ANSWERED;
     }
     f.log.keyId = auth.principal.keyId;
     f.log.tenantId = auth.principal.tenantId;
-    const refused = checkScopes(auth.principal, op.security);
-    if (!refused) return auth.principal;
+    const refused = checkScopes(auth.principal, f.op.security);
+    if (!refused) {
+      f.principal = auth.principal;
+      return;
+    }
     sendProblem(f.res, f.ctx, refused.code, { detail: refused.detail });
     return ANSWERED;
   }
@@ -385,63 +417,64 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * 7. Policy: plan gate, caps (402), rate limits (429), quotas (402), store down (503); rate-limit
    * headers from here on. Decided at once when the plan is known and the store answers synchronously.
    */
-  function policy(f: Flow, op: OperationModel, principal: Principal | null, meters: Record<string, number>): Later<Step<Decision | null>> {
-    if (!principal || !(op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) return null;
-    const tenantId = principal.tenantId;
-    const plan = opts.directory.planOf(tenantId);
-    const capUsed = op.cap ? opts.directory.capUsed(tenantId, op.cap) : null;
+  function policy(f: Flow): Later<Outcome> {
+    const { op, principal } = f;
+    if (!principal || !(op.policies.length > 0 || op.plan || op.cap || op.quotas.length > 0)) return;
+    const plan = opts.directory.planOf(principal.tenantId);
+    const capUsed = op.cap ? opts.directory.capUsed(principal.tenantId, op.cap) : null;
     if (plan instanceof Promise || capUsed instanceof Promise) {
-      return Promise.all([plan, capUsed]).then(([p, used]) => decideFor(f, op, principal, meters, p, used));
+      return Promise.all([plan, capUsed]).then(([p, used]) => decideFor(f, principal, p, used));
     }
-    return decideFor(f, op, principal, meters, plan, capUsed);
+    return decideFor(f, principal, plan, capUsed);
   }
 
   /** 7. The decision for the caller on its plan. */
-  function decideFor(
-    f: Flow,
-    op: OperationModel,
-    principal: Principal,
-    meters: Record<string, number>,
-    plan: string,
-    capUsed: number | null,
-  ): Later<Step<Decision>> {
-    const facts = { operation: op, plan, tenantId: principal.tenantId, apiKeyId: principal.keyId, ip: f.x.remoteAddress, meters, capUsed };
+  function decideFor(f: Flow, principal: Principal, plan: string, capUsed: number | null): Later<Outcome> {
+    const facts = { operation: f.op, plan, tenantId: principal.tenantId, apiKeyId: principal.keyId, ip: f.x.remoteAddress, meters: f.meters, capUsed };
     const decision = decideNow(facts, opts.model, opts.store, opts.clock, decideOptions);
-    return decision instanceof Promise ? decision.then((d) => applyDecision(f, op, d)) : applyDecision(f, op, decision);
+    return decision instanceof Promise ? decision.then((d) => applyDecision(f, d)) : applyDecision(f, decision);
   }
 
   /** 7. Rate-limit headers, the log's figure, and the refusal when the decision is one. */
-  function applyDecision(f: Flow, op: OperationModel, decision: Decision): Step<Decision> {
-    if (op.policies.length > 0) rateLimitHeaders(decision, opts.clock.now(), f.out);
+  function applyDecision(f: Flow, decision: Decision): Outcome {
+    if (f.op.policies.length > 0) rateLimitHeaders(decision, opts.clock.now(), f.out);
     f.log.remaining = leastRemaining(decision);
     if (decision.degraded && decision.allowed) f.out['X-Traceloom-Degraded'] = 'rate-limit-store-unavailable';
-    if (decision.allowed) return decision;
+    if (decision.allowed) {
+      f.decision = decision;
+      return;
+    }
     const extra: HeaderMap = decision.retryAfter !== null ? { 'Retry-After': String(decision.retryAfter) } : {};
     sendProblem(f.res, f.ctx, decision.code ?? 'internal_error', { ...(decision.problem ?? {}) }, extra);
     return ANSWERED;
   }
 
   /** 8. Tenant state: an archived project refuses the operations that document it (403); the others pass at once. */
-  function tenantState(f: Flow, op: OperationModel, principal: Principal | null): Later<Step<null>> {
+  function tenantState(f: Flow): Later<Outcome> {
+    const principal = f.principal;
     const projectId = principal?.projectId;
-    if (!projectId || !op.errorCodes.includes('project_archived')) return null;
+    if (!projectId || !f.op.errorCodes.includes('project_archived')) return;
     return Promise.resolve(opts.directory.projectStatus(principal.tenantId, projectId)).then((status) => {
-      if (status !== 'archived') return null;
+      if (status !== 'archived') return;
       sendProblem(f.res, f.ctx, 'project_archived', { detail: `Project ${projectId} is archived; unarchive it to resume ingest.`, project_id: projectId });
       return ANSWERED;
     });
   }
 
-  /** 9. Parameters (400) and body (422) validation; resolves the typed query. */
-  function validate(f: Flow, op: OperationModel, path: Record<string, string>, read: ReadBody): Step<Record<string, unknown>> {
-    const params = opts.validator.params(op, { path, query: f.target.search ? f.target.searchParams : NO_QUERY, headers: f.x.headers });
+  /** 9. Parameters (400) and body (422) validation; the typed query. */
+  function validate(f: Flow): Outcome {
+    const { op, read } = f;
+    const params = opts.validator.params(op, { path: f.params, query: f.target.search ? f.target.searchParams : NO_QUERY, headers: f.x.headers });
     if (!params.ok) {
       sendProblem(f.res, f.ctx, params.code, { detail: params.errors.map((e) => e.message).join('; '), errors: params.errors });
       return ANSWERED;
     }
     // A decoded binary body is checked as its JSON form is: the same limits in either encoding.
     const checked = opts.validator.body(op, read.decoded ? 'application/json' : read.mediaType, read.body);
-    if (checked.ok) return params.query;
+    if (checked.ok) {
+      f.query = params.query;
+      return;
+    }
     sendProblem(f.res, f.ctx, checked.code, {
       detail: `The body has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}.`,
       errors: checked.errors,
@@ -449,52 +482,55 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return ANSWERED;
   }
 
-  /** 10. Idempotency: a kept answer is replayed; the same key with another body is 409. A request without a key passes at once. */
-  function replay(f: Flow, op: OperationModel, principal: Principal | null, raw: Uint8Array | undefined): Later<Step<Idempotent | null>> {
-    const idemKey = op.method === 'POST' && principal ? f.x.headers['idempotency-key'] : undefined;
-    if (typeof idemKey !== 'string') return null;
-    return replayKept(f, op, principal!, idemKey, raw);
+  /** 10. Idempotency: a kept answer is replayed; the same key with another body is 409. A request without a key goes on at once. */
+  function replay(f: Flow): Later<Outcome> {
+    const principal = f.principal;
+    const idemKey = f.op.method === 'POST' && principal ? f.x.headers['idempotency-key'] : undefined;
+    if (typeof idemKey !== 'string') return;
+    return replayKept(f, principal!, idemKey);
   }
 
   /** 10. The answer kept for this Idempotency-Key, replayed; or what keeping this one needs. */
-  async function replayKept(f: Flow, op: OperationModel, principal: Principal, idemKey: string, raw: Uint8Array | undefined): Promise<Step<Idempotent>> {
-    const key = `${op.operationId}:${idemKey}`;
-    const digest = bodyDigest(raw);
+  async function replayKept(f: Flow, principal: Principal, idemKey: string): Promise<Outcome> {
+    const key = `${f.op.operationId}:${idemKey}`;
+    const digest = bodyDigest(f.read.raw);
     const now = opts.clock.now();
     const kept = await idempotency.get(principal.tenantId, key, now);
     const prior = kept && kept.expiresAt > now ? kept : undefined;
-    if (!prior) return { key, digest, tenantId: principal.tenantId };
+    if (!prior) {
+      f.idem = { key, digest, tenantId: principal.tenantId };
+      return;
+    }
     if (prior.bodyDigest !== digest)
       sendProblem(f.res, f.ctx, 'idempotency_key_reused', { detail: `Idempotency-Key ${idemKey} was first used with a different body.` });
     else send(f.res, prior.status, prior.body, { ...f.out, ...prior.headers, 'Idempotent-Replayed': 'true' }, prior.contentType);
     return ANSWERED;
   }
 
+  /** 11. Dispatch to the operation's handler, then 12. its answer. */
+  function answer(f: Flow): Later<Outcome> {
+    const answered = f.dispatch(new Admitted(f));
+    return answered instanceof Promise ? answered.then((a) => finish(f, a)) : finish(f, answered);
+  }
+
   /** 12. Usage recorded for a 2xx, then the answer written (waits only for a store write it needs). */
-  function finish(
-    f: Flow,
-    op: OperationModel,
-    principal: Principal | null,
-    meters: Record<string, number>,
-    idem: Idempotent | null,
-    answer: Answer,
-    read: ReadBody,
-  ): Later<void> {
+  function finish(f: Flow, answer: Answer): Later<void> {
     if ('problem' in answer) return sendProblem(f.res, f.ctx, answer.problem, answer.members ?? {}, answer.headers ?? {});
-    if (principal && answer.status < 300 && op.quotas.length > 0) {
-      const usage = answer.usage ?? meters;
+    if (f.principal && answer.status < 300 && f.op.quotas.length > 0) {
+      const usage = answer.usage ?? f.meters;
       if (Object.values(usage).some((n) => n > 0)) {
         return opts.store
-          .recordUsage(principal.tenantId, usage, opts.clock.now())
+          .recordUsage(f.principal.tenantId, usage, opts.clock.now())
           .catch(() => undefined)
-          .then(() => respond(f, idem, answer, read));
+          .then(() => respond(f, answer));
       }
     }
-    return respond(f, idem, answer, read);
+    return respond(f, answer);
   }
 
   /** 12. A binary request's 2xx encoded back, the answer kept for its Idempotency-Key, then written. */
-  function respond(f: Flow, idem: Idempotent | null, answer: Exclude<Answer, { problem: string }>, read: ReadBody): Later<void> {
+  function respond(f: Flow, answer: Exclude<Answer, { problem: string }>): Later<void> {
+    const { read, idem } = f;
     let contentType = answer.contentType ?? 'application/json';
     let answerBody = answer.body;
     if (read.codec && answer.status < 300 && contentType === 'application/json') {
@@ -522,40 +558,51 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       .then(() => send(f.res, answer.status, answerBody, headers, contentType));
   }
 
+  /** The end of every request: a fault in a handler or the store answered as a problem (never a crash), then the log told. */
+  function settle(x: Exchange, log: RequestLog, started: number, failed: boolean, err?: unknown): void {
+    if (failed) fault(x.res, log, err);
+    if (opts.onResponse) {
+      log.status = x.res.statusCode;
+      log.ms = performance.now() - started;
+      opts.onResponse(log);
+    }
+  }
+
+  /** A fault's answer: 503 for a store that is down, else 500; a connection whose answer had begun is cut. */
+  function fault(res: Exchange['res'], log: RequestLog, err: unknown): void {
+    const requestId = log.requestId || requestIdOf(undefined);
+    const ctx = { model: opts.model, requestId, instance: log.path, headers: { 'X-Request-Id': requestId } };
+    if (!res.headersSent && err instanceof StoreUnavailableError) {
+      const r = unavailable(err.store);
+      log.code = r.code;
+      sendProblem(res, ctx, r.code, r.members, r.headers);
+    } else if (!res.headersSent) {
+      log.code = 'internal_error';
+      sendProblem(res, ctx, 'internal_error', { detail: 'An unexpected error occurred; quote the request id to support.' });
+    } else {
+      res.destroy(err as Error);
+    }
+    if (DEBUG) console.error(err);
+  }
+
   return {
     options: opts,
-    async serve(x, dispatch) {
+    serve(x, dispatch) {
       const started = performance.now();
-      const res = x.res;
       const url = x.url;
       const q = url.indexOf('?');
       const log = new RequestLog(x.method, q < 0 ? url : url.slice(0, q));
+      let done: Later<Outcome>;
       try {
-        await run(x, dispatch, log);
+        done = run(x, dispatch, log);
       } catch (err) {
-        // A fault in a handler or the store: a problem, never a crash.
-        const requestId = log.requestId || requestIdOf(undefined);
-        const ctx = { model: opts.model, requestId, instance: log.path, headers: { 'X-Request-Id': requestId } };
-        if (!res.headersSent && err instanceof StoreUnavailableError) {
-          const r = unavailable(err.store);
-          log.code = r.code;
-          sendProblem(res, ctx, r.code, r.members, r.headers);
-        } else if (!res.headersSent) {
-          log.code = 'internal_error';
-          sendProblem(res, ctx, 'internal_error', {
-            detail: 'An unexpected error occurred; quote the request id to support.',
-          });
-        } else {
-          res.destroy(err as Error);
-        }
-        if (DEBUG) console.error(err);
-      } finally {
-        if (opts.onResponse) {
-          log.status = res.statusCode;
-          log.ms = performance.now() - started;
-          opts.onResponse(log);
-        }
+        return settle(x, log, started, true, err);
       }
+      if (!(done instanceof Promise)) return settle(x, log, started, false);
+      return done.then(
+        () => settle(x, log, started, false),
+        (err: unknown) => settle(x, log, started, true, err),
+      );
     },
   };
 }

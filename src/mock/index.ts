@@ -27,6 +27,7 @@ import {
 } from '../http/index.js';
 import type { ProblemContext } from '../http/respond.js';
 import { overridesFromEnv, StoreUnavailableError, unavailable } from '../policy/index.js';
+import type { Later } from '../portable/index.js';
 import { prismAnswer } from './answer.js';
 import { MockClock } from './clock.js';
 import { createConsole, type MockConsole } from './console/index.js';
@@ -122,19 +123,19 @@ export async function createMock(options: MockOptions = {}): Promise<MockServer>
   answerClientErrors(server, () => live.model);
 
   /** 1. The clock: read from a shared store first; a memory clock is always current, so nothing is awaited. */
-  function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function handle(req: IncomingMessage, res: ServerResponse): Later<void> {
     return clock.shared ? clock.refresh().then(() => serveRequest(req, res)) : serveRequest(req, res);
   }
 
   /** 2. Control API, 3. docs, 4. the API through the shared pipeline. */
-  function serveRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function serveRequest(req: IncomingMessage, res: ServerResponse): Later<void> {
     const url = req.url ?? '/';
     // Only /__mock…, /docs… and /llms… are not API paths: test the first bytes before splitting off the query.
     if (url.startsWith('/__mock') || url.startsWith('/docs') || url.startsWith('/llms')) {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       if (path === '/__mock' || path.startsWith('/__mock/')) return controlStage(req, res, path, live, config, mockConsole);
-      if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return Promise.resolve();
+      if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/llms')) && serveDocs(req, res, { dir: config.docsDir })) return;
     }
     const current = live;
     return current.pipeline.serve(nodeExchange(req, res), (r) => dispatch(r, res, current, config));

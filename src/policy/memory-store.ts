@@ -365,7 +365,7 @@ export class MemoryStore implements PolicyStore {
     return out;
   }
 
-  async getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Promise<Record<MeterName, number>> {
+  getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Record<MeterName, number> {
     const values = this.usage.get(usageKey(tenantId, nowMs))?.values;
     const out: Record<MeterName, number> = {};
     for (const m of meters) out[m] = values?.get(m) ?? 0;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { MeterName, OperationModel, PlanId } from '../contract/model.js';
+import type { Later } from '../portable/index.js';
 
 /** Injected time source in milliseconds since the epoch (tests and the mock's time travel). */
 export interface Clock {
@@ -134,8 +135,8 @@ export interface PolicyStore {
   evaluate(request: EvaluateRequest): Promise<EvaluateResult> | EvaluateResult;
   /** Add metered usage for the tenant's current month (after a request succeeded); returns the new totals. */
   recordUsage(tenantId: string, deltas: Readonly<Record<MeterName, number>>, nowMs: number): Promise<Record<MeterName, number>>;
-  /** Read the tenant's usage for the current month (missing meters are 0). */
-  getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Promise<Record<MeterName, number>>;
+  /** Read the tenant's usage for the current month (missing meters are 0); at once from a store in this process. */
+  getUsage(tenantId: string, meters: readonly MeterName[], nowMs: number): Later<Record<MeterName, number>>;
   /** Overwrite usage for the tenant's current month (the mock's control API). */
   setUsage(tenantId: string, values: Readonly<Record<MeterName, number>>, nowMs: number): Promise<void>;
   /** Forget every limiter and usage counter (the mock's `POST /__mock/reset`). */

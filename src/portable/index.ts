@@ -120,3 +120,10 @@ export function utf8Length(text: string): number {
   }
   return n;
 }
+
+/**
+ * A value now, or a promise of it later: what a step or a store answers when it waits only when
+ * it has something to wait for (an in-memory store answers at once; Redis answers later). The
+ * caller awaits a promise and goes straight on with a value.
+ */
+export type Later<T> = T | Promise<T>;

@@ -8,6 +8,7 @@ import type { components } from '../../../generated/types.js';
 import type { ContractModel } from '../../contract/index.js';
 import type { Answer, OperationRequest } from '../../http/index.js';
 import type { PolicyStore } from '../../policy/index.js';
+import type { Later } from '../../portable/index.js';
 import { newId } from '../ids.js';
 import type { Collection, Docs, ListPage, StateStore } from '../store/index.js';
 
@@ -25,7 +26,7 @@ export interface ResourceContext {
 }
 
 /** A stateful operation: the authenticated tenant's request in, an answer out. */
-export type Resource = (req: OperationRequest, tenantId: string, ctx: ResourceContext) => Promise<Answer>;
+export type Resource = (req: OperationRequest, tenantId: string, ctx: ResourceContext) => Later<Answer>;
 
 /** ISO 8601 of ms on the mock clock. */
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -4,9 +4,10 @@
  */
 import type { ContractModel, Plan } from '../../contract/index.js';
 import { StoreUnavailableError } from '../../policy/index.js';
-import { oneByte } from '../../portable/index.js';
-import { CAP_NAMES } from '../store/types.js';
-import { iso, page, type Resource, type Schemas } from './context.js';
+import { oneByte, type Later } from '../../portable/index.js';
+import { CAP_NAMES, type CapName } from '../store/types.js';
+import type { Answer } from '../../http/index.js';
+import { iso, page, type Resource, type ResourceContext, type Schemas } from './context.js';
 
 /** What `getUsage` reads of a contract model, computed once per model (hot reload makes a new one). */
 interface UsageShape {
@@ -38,20 +39,44 @@ function monthAt(ms: number): typeof month {
   return month;
 }
 
-const getUsage: Resource = async (_req, tenantId, ctx) => {
-  const { meters, plans, fallback } = shapeOf(ctx.model);
-  // Plan, meters and cap counts in one round trip (the reads are independent).
-  const [planId, used, counts] = await Promise.all([
-    ctx.state.plan(tenantId),
-    ctx.policy.getUsage(tenantId, meters, ctx.now()).catch((err: unknown) => {
-      throw new StoreUnavailableError('Usage', err);
-    }),
-    ctx.state.capCounts(tenantId),
-  ]);
-  const { plan, id: planView } = (planId !== null && plans.get(planId)) || fallback;
+/** The usage meters, read at once from a store in this process; a store fault is a 503 naming the usage store. */
+function usageOf(ctx: ResourceContext, tenantId: string, meters: string[]): Later<Record<string, number>> {
+  const unavailable = (err: unknown): never => {
+    throw new StoreUnavailableError('Usage', err);
+  };
+  try {
+    const used = ctx.policy.getUsage(tenantId, meters, ctx.now());
+    return used instanceof Promise ? used.catch(unavailable) : used;
+  } catch (err) {
+    return unavailable(err);
+  }
+}
+
+/** `GET /v1/usage`: waits only for the reads that wait (a store on Redis); the three reads are independent. */
+const getUsage: Resource = (_req, tenantId, ctx) => {
+  const shape = shapeOf(ctx.model);
+  const planId = ctx.state.plan(tenantId);
+  const used = usageOf(ctx, tenantId, shape.meters);
+  const counts = ctx.state.capCounts(tenantId);
+  if (planId instanceof Promise || used instanceof Promise || counts instanceof Promise) {
+    return Promise.all([planId, used, counts]).then(([p, u, c]) => usageAnswer(ctx, shape, tenantId, p, u, c));
+  }
+  return usageAnswer(ctx, shape, tenantId, planId, used, counts);
+};
+
+/** The usage body: each meter against the plan's quota, each cap against the plan's limit, for the month of the mock clock. */
+function usageAnswer(
+  ctx: ResourceContext,
+  shape: UsageShape,
+  tenantId: string,
+  planId: string | null,
+  used: Record<string, number>,
+  counts: Record<CapName, number>,
+): Answer {
+  const { plan, id: planView } = (planId !== null && shape.plans.get(planId)) || shape.fallback;
   const period = monthAt(ctx.now());
   const meterView: Record<string, { used: number; limit: number | null; overage: number }> = {};
-  for (const m of meters) {
+  for (const m of shape.meters) {
     const limit = plan.quotas[m] ?? null;
     const u = used[m] ?? 0;
     meterView[m] = { used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) };
@@ -67,7 +92,7 @@ const getUsage: Resource = async (_req, tenantId, ctx) => {
     caps,
   };
   return { status: 200, body: body as Schemas['Usage'] };
-};
+}
 
 const listAuditEvents: Resource = (req, tenantId, ctx) => page(req, tenantId, ctx, 'audit', { order: 'desc' });
 

@@ -167,12 +167,12 @@ export class MemoryStateStore implements StateStore {
     return this.tenants.has(tenantId) ? this.docs(tenantId, collection).size : 0;
   }
 
-  async capCounts(tenantId: string): Promise<Record<CapName, number>> {
+  capCounts(tenantId: string): Record<CapName, number> {
     const caps = this.tenants.get(tenantId)?.caps;
     return caps ? { ...caps } : (Object.fromEntries(CAP_NAMES.map((c) => [c, 0])) as Record<CapName, number>);
   }
 
-  async plan(tenantId: string): Promise<string | null> {
+  plan(tenantId: string): string | null {
     return this.tenants.get(tenantId)?.plan ?? null;
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import type { components } from '../../../generated/types.js';
+import type { Later } from '../../portable/index.js';
 
 type Schemas = components['schemas'];
 
@@ -141,10 +142,10 @@ export interface StateStore {
   list<C extends Collection>(tenantId: string, collection: C, query: ListQuery): Promise<ListPage<Docs[C]>>;
   /** How many documents the collection holds. */
   count(tenantId: string, collection: Collection): Promise<number>;
-  /** How many of a capped resource the tenant holds. */
-  capCounts(tenantId: string): Promise<Record<CapName, number>>;
-  /** The tenant's plan, or null when it has no state (never seeded, reset away, expired). */
-  plan(tenantId: string): Promise<string | null>;
+  /** How many of a capped resource the tenant holds (at once from a store in this process). */
+  capCounts(tenantId: string): Later<Record<CapName, number>>;
+  /** The tenant's plan, or null when it has no state (never seeded, reset away, expired); at once from a store in this process. */
+  plan(tenantId: string): Later<string | null>;
   setPlan(tenantId: string, plan: string): Promise<void>;
   /** Who owns the key with this digest (keys created through the API; fixture keys are known locally). */
   keyOwner(digest: string): Promise<{ tenantId: string; keyId: string } | null>;
