@@ -84,11 +84,22 @@ export function authenticate(headers: RequestHeaders, options: AuthOptions): Aut
   return { ok: false, code: 'invalid_api_key', detail: 'The credential is neither an API key (`tl_…`) nor a session token.' };
 }
 
-/** The answer for an API key as the directory found it. */
+const UNKNOWN_KEY: AuthResult = Object.freeze({ ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' });
+const REVOKED_KEY: AuthResult = Object.freeze({ ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' });
+/** The answer for each frozen key record (the directory hands the same one to every request while the key is unchanged). */
+const keyResults = new WeakMap<KeyRecord, AuthResult>();
+
+/** The answer for an API key as the directory found it (the same object for the same frozen record). */
 function apiKeyResult(key: KeyRecord | null): AuthResult {
-  if (!key) return { ok: false, code: 'invalid_api_key', detail: 'This API key is unknown.' };
-  if (key.revoked) return { ok: false, code: 'invalid_api_key', detail: 'This API key has been revoked.' };
-  return { ok: true, principal: { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId } };
+  if (!key) return UNKNOWN_KEY;
+  if (key.revoked) return REVOKED_KEY;
+  let result = keyResults.get(key);
+  if (result === undefined) {
+    const principal: Principal = { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId };
+    result = { ok: true, principal: Object.isFrozen(key) ? Object.freeze(principal) : principal };
+    if (Object.isFrozen(key)) keyResults.set(key, Object.freeze(result));
+  }
+  return result;
 }
 
 /** A session JWT: HS256 only, `exp`, `sub` and `tenant_id` required, the tenant known. */
@@ -117,6 +128,17 @@ async function authenticateSession(credential: string, secret: Uint8Array, optio
   }
 }
 
+/** The scope sets an API key may satisfy, per requirement list (an operation's own list: worked out once). */
+const keyScopes = new WeakMap<Record<string, string[]>[], string[][]>();
+function keyScopesOf(security: Record<string, string[]>[]): string[][] {
+  let needs = keyScopes.get(security);
+  if (needs === undefined) {
+    needs = security.filter((req) => 'ApiKey' in req || 'ApiKeyHeader' in req).map((req) => req.ApiKey ?? req.ApiKeyHeader ?? []);
+    keyScopes.set(security, needs);
+  }
+  return needs;
+}
+
 /**
  * Step 6: scopes. An API key needs every scope of one of the operation's ApiKey requirements;
  * a session passes where the operation accepts sessions. Returns the refusal, or null.
@@ -126,7 +148,7 @@ export function checkScopes(principal: Principal, security: Record<string, strin
   if (principal.kind === 'session') {
     return security.some((req) => 'Session' in req) ? null : { code: 'forbidden', detail: 'Sessions cannot call this operation; use an API key.' };
   }
-  const needs = security.filter((req) => 'ApiKey' in req || 'ApiKeyHeader' in req).map((req) => req.ApiKey ?? req.ApiKeyHeader ?? []);
+  const needs = keyScopesOf(security);
   if (needs.length === 0) return { code: 'forbidden', detail: 'API keys cannot call this operation; use a session.' };
   if (needs.some((scopes) => scopes.every((s) => principal.scopes.includes(s)))) return null;
   const wanted = [...new Set(needs.flat())];

@@ -13,6 +13,21 @@ const byteLength = NodeBuffer ? (text: string) => NodeBuffer.byteLength(text) : 
 
 export type HeaderMap = Record<string, string | number | string[]>;
 
+/**
+ * JSON text of bodies that cannot change: a handler that answers the same frozen body again (the
+ * usage of a tenant while nothing it shows moves) has it serialised once. Freeze a body, and what
+ * it holds, only when none of it will change.
+ */
+const texts = new WeakMap<object, string>();
+
+/** A body as JSON text (kept for a frozen body). */
+function jsonText(body: unknown): string {
+  if (typeof body !== 'object' || body === null || !Object.isFrozen(body)) return JSON.stringify(body);
+  let text = texts.get(body);
+  if (text === undefined) texts.set(body, (text = JSON.stringify(body)));
+  return text;
+}
+
 /** Writes a complete response; a JSON body is serialised unless it is already bytes or a string. */
 export function send(res: ResponseSink, status: number, body: unknown, headers: HeaderMap = {}, contentType = 'application/json'): void {
   if (res.headersSent || res.writableEnded) return;
@@ -22,7 +37,7 @@ export function send(res: ResponseSink, status: number, body: unknown, headers: 
     res.end();
     return;
   }
-  const payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+  const payload = typeof body === 'string' || body instanceof Uint8Array ? body : jsonText(body);
   headers['Content-Type'] = contentType;
   headers['Content-Length'] = typeof payload === 'string' ? byteLength(payload) : payload.byteLength;
   res.writeHead(status, headers as Record<string, string>);

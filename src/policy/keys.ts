@@ -68,9 +68,16 @@ export function monthOf(nowMs: number): MonthSpan {
   return span;
 }
 
+/** The usage keys of the month last asked for, by tenant (every request of a month asks for the same one). */
+let usageKeys = { month: '', byTenant: new Map<string, string>() };
+
 /** Usage hash key (meter → count) of the tenant's month containing `nowMs`. */
 export function usageKey(tenantId: string, nowMs: number): string {
-  return `${hashTag(tenantId, null)}:use:${monthOf(nowMs).id}`;
+  const month = monthOf(nowMs).id;
+  if (usageKeys.month !== month || usageKeys.byTenant.size >= 10_000) usageKeys = { month, byTenant: new Map() };
+  let key = usageKeys.byTenant.get(tenantId);
+  if (key === undefined) usageKeys.byTenant.set(tenantId, (key = `${hashTag(tenantId, null)}:use:${month}`));
+  return key;
 }
 
 /** Usage hashes outlive their month by this much, so last month can still be read. */

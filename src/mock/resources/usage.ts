@@ -15,6 +15,8 @@ interface UsageShape {
   /** Each plan by id, with its id as the body shows it (one-byte: see oneByte). */
   plans: Map<string, { plan: Plan; id: string }>;
   fallback: { plan: Plan; id: string };
+  /** Each tenant's last usage body, with what it was made from (see usageAnswer). */
+  last: Map<string, KeptUsage>;
 }
 const shapes = new WeakMap<ContractModel, UsageShape>();
 
@@ -22,11 +24,22 @@ function shapeOf(model: ContractModel): UsageShape {
   let shape = shapes.get(model);
   if (!shape) {
     const plans = new Map(model.plans.map((p) => [p.id, { plan: p, id: oneByte(p.id) }]));
-    shape = { meters: Object.keys(model.meters), plans, fallback: plans.get(model.plans[0]!.id)! };
+    shape = { meters: Object.keys(model.meters), plans, fallback: plans.get(model.plans[0]!.id)!, last: new Map() };
     shapes.set(model, shape);
   }
   return shape;
 }
+
+/** A usage body as last answered to a tenant (frozen, so `send` serialises it once) and the inputs it shows. */
+interface KeptUsage {
+  planId: string | null;
+  month: number;
+  used: number[];
+  counts: number[];
+  body: Schemas['Usage'];
+}
+/** Tenants whose last usage body is kept, at most (the map starts again when full). */
+const KEPT_USAGE_MAX = 10_000;
 
 /** The calendar month (UTC) holding `ms` as ISO strings; the last one is kept, as every request of a month asks for it. */
 let month = { from: 0, to: 0, start: '', resets: '' };
@@ -64,7 +77,12 @@ const getUsage: Resource = (_req, tenantId, ctx) => {
   return usageAnswer(ctx, shape, tenantId, planId, used, counts);
 };
 
-/** The usage body: each meter against the plan's quota, each cap against the plan's limit, for the month of the mock clock. */
+/**
+ * The usage body: each meter against the plan's quota, each cap against the plan's limit, for the
+ * month of the mock clock. A dashboard polls it while nothing changes: the tenant's last body is
+ * answered again (the same frozen object, serialised once by `send`) while plan, meters, caps and
+ * month are what it shows.
+ */
 function usageAnswer(
   ctx: ResourceContext,
   shape: UsageShape,
@@ -73,25 +91,42 @@ function usageAnswer(
   used: Record<string, number>,
   counts: Record<CapName, number>,
 ): Answer {
-  const { plan, id: planView } = (planId !== null && shape.plans.get(planId)) || shape.fallback;
   const period = monthAt(ctx.now());
+  const last = shape.last.get(tenantId);
+  if (last && last.planId === planId && last.month === period.from && sameFigures(last, shape.meters, used, counts)) return { status: 200, body: last.body };
+  const { plan, id: planView } = (planId !== null && shape.plans.get(planId)) || shape.fallback;
   const meterView: Record<string, { used: number; limit: number | null; overage: number }> = {};
   for (const m of shape.meters) {
     const limit = plan.quotas[m] ?? null;
     const u = used[m] ?? 0;
-    meterView[m] = { used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) };
+    meterView[m] = Object.freeze({ used: u, limit, overage: limit === null ? 0 : Math.max(0, u - limit) });
   }
   const caps: Record<string, { count: number; limit: number | null }> = {};
-  for (const cap of CAP_NAMES) caps[cap] = { count: counts[cap], limit: plan.caps[cap] ?? null };
-  const body = {
+  for (const cap of CAP_NAMES) caps[cap] = Object.freeze({ count: counts[cap], limit: plan.caps[cap] ?? null });
+  const body = Object.freeze({
     tenant_id: tenantId,
     plan: planView,
     period_start: period.start,
     resets_at: period.resets,
-    meters: meterView,
-    caps,
-  };
-  return { status: 200, body: body as Schemas['Usage'] };
+    meters: Object.freeze(meterView),
+    caps: Object.freeze(caps),
+  }) as Schemas['Usage'];
+  if (shape.last.size >= KEPT_USAGE_MAX) shape.last.clear();
+  shape.last.set(tenantId, {
+    planId,
+    month: period.from,
+    used: shape.meters.map((m) => used[m] ?? 0),
+    counts: CAP_NAMES.map((c) => counts[c]),
+    body,
+  });
+  return { status: 200, body };
+}
+
+/** Whether a kept body shows these meters and cap counts. */
+function sameFigures(kept: KeptUsage, meters: string[], used: Record<string, number>, counts: Record<CapName, number>): boolean {
+  for (let i = 0; i < meters.length; i++) if (kept.used[i] !== (used[meters[i]!] ?? 0)) return false;
+  for (let i = 0; i < CAP_NAMES.length; i++) if (kept.counts[i] !== counts[CAP_NAMES[i]!]) return false;
+  return true;
 }
 
 const listAuditEvents: Resource = (req, tenantId, ctx) => page(req, tenantId, ctx, 'audit', { order: 'desc' });
