@@ -12,6 +12,9 @@
  * 10. idempotency replay (409 on reuse)   11. dispatch to the operation's handler
  * 12. usage recorded for a 2xx; a 2xx to a binary body encoded back in its media type (OTLP
  *     protobuf in, protobuf out); rate-limit headers on every answer once the caller is known
+ *
+ * A step waits only when it has something to wait for (a body to read, a store on Redis): on
+ * stores in memory a request is answered before `serve` returns, with no promise made.
  * @module
  */
 import type { ContractModel, OpenApiDocument, OperationModel, RouteMatch, Router } from '../contract/index.js';
@@ -289,6 +292,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return flow === ANSWERED ? ANSWERED : runFrom(flow, 0);
   }
 
+  /** The steps from `first` on; after a step that waits, the rest run once its promise resolves. */
   function runFrom(f: Flow, first: number): Later<Outcome> {
     for (let i = first; i < STEPS.length; i++) {
       const outcome = STEPS[i]!(f);
