@@ -93,14 +93,13 @@ const keyResults = new WeakMap<KeyRecord, AuthResult>();
 function apiKeyResult(key: KeyRecord | null): AuthResult {
   if (!key) return UNKNOWN_KEY;
   if (key.revoked) return REVOKED_KEY;
+  if (!Object.isFrozen(key)) return { ok: true, principal: principalOf(key) };
   let result = keyResults.get(key);
-  if (result === undefined) {
-    const principal: Principal = { kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId };
-    result = { ok: true, principal: Object.isFrozen(key) ? Object.freeze(principal) : principal };
-    if (Object.isFrozen(key)) keyResults.set(key, Object.freeze(result));
-  }
+  if (result === undefined) keyResults.set(key, (result = Object.freeze({ ok: true, principal: Object.freeze(principalOf(key)) })));
   return result;
 }
+
+const principalOf = (key: KeyRecord): Principal => ({ kind: 'api_key', tenantId: key.tenantId, keyId: key.id, scopes: key.scopes, projectId: key.projectId });
 
 /** A session JWT: HS256 only, `exp`, `sub` and `tenant_id` required, the tenant known. */
 async function authenticateSession(credential: string, secret: Uint8Array, options: AuthOptions): Promise<AuthResult> {
