@@ -4,7 +4,7 @@
  * session JWTs are HS256 with `alg` pinned and `exp` enforced (RFC 8725 §3.1), verified by jose.
  * @module
  */
-import { sha256Hex } from '../portable/index.js';
+import { sha256Hex, type Later } from '../portable/index.js';
 import type { RequestHeaders } from './exchange.js';
 import { errors as joseErrors, jwtVerify } from 'jose';
 
@@ -31,9 +31,9 @@ export interface KeyRecord {
 /** Where credentials are looked up: the mock's fixtures and state, or the server's `keys`. */
 export interface Directory {
   /** The key whose secret has this SHA-256 hex digest, or null (may read a store). */
-  keyByDigest(digest: string): KeyRecord | null | Promise<KeyRecord | null>;
+  keyByDigest(digest: string): Later<KeyRecord | null>;
   /** Whether the tenant exists (a session's `tenant_id` claim must name one). */
-  hasTenant(tenantId: string): boolean | Promise<boolean>;
+  hasTenant(tenantId: string): Later<boolean>;
 }
 
 export interface AuthOptions {
@@ -71,7 +71,7 @@ export function credentialOf(headers: RequestHeaders): string | null {
 }
 
 /** Authenticates a request's headers; at once when the directory answers at once (a key it has, or no credential). */
-export function authenticate(headers: RequestHeaders, options: AuthOptions): AuthResult | Promise<AuthResult> {
+export function authenticate(headers: RequestHeaders, options: AuthOptions): Later<AuthResult> {
   const credential = credentialOf(headers);
   if (!credential) {
     return { ok: false, code: 'missing_credentials', detail: 'Send an API key as `Authorization: Bearer tl_…` or `x-api-key: tl_…`, or a session token.' };

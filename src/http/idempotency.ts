@@ -3,7 +3,7 @@
  * repeat with the same body; the same key with another body is 409 `idempotency_key_reused`.
  * @module
  */
-import { sha256Hex } from '../portable/index.js';
+import { sha256Hex, type Later } from '../portable/index.js';
 
 export interface StoredAnswer {
   bodyDigest: string;
@@ -20,9 +20,9 @@ export interface StoredAnswer {
  */
 export interface IdempotencyStore {
   /** The answer kept for the key, unless it expired by `now` (ms on the request clock). */
-  get(tenantId: string, key: string, now: number): StoredAnswer | undefined | Promise<StoredAnswer | undefined>;
+  get(tenantId: string, key: string, now: number): Later<StoredAnswer | undefined>;
   /** Keeps the answer unless one is kept already: the first success wins. */
-  set(tenantId: string, key: string, answer: StoredAnswer): void | Promise<void>;
+  set(tenantId: string, key: string, answer: StoredAnswer): Later<void>;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;

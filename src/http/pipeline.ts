@@ -43,10 +43,10 @@ import type { RequestValidator } from './validate.js';
 
 /** What the pipeline needs to know about tenants beyond their keys. */
 export interface TenantDirectory extends Directory {
-  planOf(tenantId: string): string | Promise<string>;
-  projectStatus(tenantId: string, projectId: string): 'active' | 'archived' | null | Promise<'active' | 'archived' | null>;
+  planOf(tenantId: string): Later<string>;
+  projectStatus(tenantId: string, projectId: string): Later<'active' | 'archived' | null>;
   /** How many of a capped resource the tenant has now. */
-  capUsed(tenantId: string, cap: string): number | Promise<number>;
+  capUsed(tenantId: string, cap: string): Later<number>;
 }
 
 /** A request that passed every step, as handed to an operation's handler. */

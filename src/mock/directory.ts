@@ -10,6 +10,7 @@
  */
 import { digestOf, type KeyRecord } from '../http/auth.js';
 import type { TenantDirectory } from '../http/pipeline.js';
+import type { Later } from '../portable/index.js';
 import type { Fixtures } from './fixtures.js';
 import type { MockClock } from './clock.js';
 import type { CapName, KeyDoc, StateStore, TenantSeed } from './store/index.js';
@@ -87,7 +88,7 @@ export class StateDirectory implements TenantDirectory {
     return this.kept;
   }
 
-  keyByDigest(digest: string): KeyRecord | null | Promise<KeyRecord | null> {
+  keyByDigest(digest: string): Later<KeyRecord | null> {
     const kept = this.keptNow();
     const hit = kept?.keys.get(digest);
     if (hit === undefined) return this.readKey(digest, kept);
@@ -134,7 +135,7 @@ export class StateDirectory implements TenantDirectory {
     return this.seeds.has(tenantId);
   }
 
-  planOf(tenantId: string): string | Promise<string> {
+  planOf(tenantId: string): Later<string> {
     const kept = this.keptNow();
     return kept?.plans.get(tenantId) ?? this.readPlan(tenantId, kept);
   }

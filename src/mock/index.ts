@@ -192,7 +192,7 @@ function drain(server: Server): Promise<void> {
 }
 
 /** Step 11 of the pipeline for the mock: latency, chaos, then a stateful resource or Prism (live.ts). */
-function dispatch(req: OperationRequest, res: ServerResponse, live: Live, config: MockConfig): Promise<Answer> | Answer {
+function dispatch(req: OperationRequest, res: ServerResponse, live: Live, config: MockConfig): Later<Answer> {
   if (config.latencyMs || config.chaos > 0) return slowOrFaulty(req, res, live, config);
   return answerOperation(live, req);
 }

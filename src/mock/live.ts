@@ -13,6 +13,7 @@ import { IDEMPOTENCY_TTL_MS, type IdempotencyStore } from '../http/idempotency.j
 import { RequestValidator } from '../http/validate.js';
 import { applyOverrides, parsePolicyOption, type PolicyOverride, type PolicyOverrides } from '../policy/overrides.js';
 import type { FailMode, PolicyStore } from '../policy/types.js';
+import type { Later } from '../portable/index.js';
 import type { MockClock } from './clock.js';
 import type { ControlContext } from './control.js';
 import { StateDirectory } from './directory.js';
@@ -113,7 +114,7 @@ export function buildLive(parts: LiveParts): Live {
 }
 
 /** Step 11 for a request that passed the pipeline: its stateful resource, or the fallback (examples). */
-export function answerOperation(live: Live, req: OperationRequest): Promise<Answer> | Answer {
+export function answerOperation(live: Live, req: OperationRequest): Later<Answer> {
   const resource = operationRoute(req.operation.operationId);
   if (resource && !asksForExample(req)) return resource(req, req.principal?.tenantId ?? '', live.resources);
   return live.fallback(req);

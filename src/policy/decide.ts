@@ -4,6 +4,7 @@
  * @module
  */
 import type { ContractModel, MeterName, Plan } from '../contract/model.js';
+import type { Later } from '../portable/index.js';
 import { compileOperation, type CompiledOperation } from './compile.js';
 import { hashTag, monthOf, scopeId, usageKey } from './keys.js';
 import { unavailable } from './refusals.js';
@@ -149,13 +150,7 @@ export function decide(facts: RequestFacts, model: ContractModel, store: PolicyS
  * {@link decide}, answered at once when the store answers synchronously (MemoryStore): the
  * request pipeline's form, which waits only for a store that makes it wait. Throws what decide rejects with.
  */
-export function decideNow(
-  facts: RequestFacts,
-  model: ContractModel,
-  store: PolicyStore,
-  clock: Clock,
-  options: DecideOptions = {},
-): Decision | Promise<Decision> {
+export function decideNow(facts: RequestFacts, model: ContractModel, store: PolicyStore, clock: Clock, options: DecideOptions = {}): Later<Decision> {
   const now = clock.now();
   const op = facts.operation;
   const c = compileOperation(model, op, facts.plan);
@@ -193,7 +188,7 @@ export function decideNow(
   const meters = cappedMeters(plan, facts);
   const n = c.limiters.length;
   if (n === 0 && meters.length === 0) return allowed(now, [], false);
-  let pending: Promise<EvaluateResult> | EvaluateResult;
+  let pending: Later<EvaluateResult>;
   try {
     pending = store.evaluate({
       now,

@@ -132,7 +132,7 @@ export interface EvaluateResult {
  */
 export interface PolicyStore {
   /** Check and consume all limiters atomically and read usage, in one round trip. */
-  evaluate(request: EvaluateRequest): Promise<EvaluateResult> | EvaluateResult;
+  evaluate(request: EvaluateRequest): Later<EvaluateResult>;
   /** Add metered usage for the tenant's current month (after a request succeeded); returns the new totals. */
   recordUsage(tenantId: string, deltas: Readonly<Record<MeterName, number>>, nowMs: number): Promise<Record<MeterName, number>>;
   /** Read the tenant's usage for the current month (missing meters are 0); at once from a store in this process. */
